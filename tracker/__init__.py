@@ -1,0 +1,1 @@
+"""The implementation project's state in the app DB (SQLAlchemy 2 + Alembic)."""

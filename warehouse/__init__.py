@@ -1,0 +1,1 @@
+"""The analytic warehouse: canonical schema, store connection, sync."""

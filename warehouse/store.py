@@ -1,0 +1,102 @@
+"""Connection to the warehouse and the primitive that loads one source's canonical frames.
+
+The warehouse is reached through ibis only (duckdb-engine breaks on SQLAlchemy 2.1, see
+ENGINEERING_NOTES.md). URLs are ibis URLs: ``duckdb://relative/path.duckdb``,
+``duckdb:///absolute/path.duckdb``, ``postgres://user@host:5432/db``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from config.settings import duckdb_path
+from warehouse.schema import TABLES
+
+
+def connect(url: str, read_only: bool = False) -> ibis.BaseBackend:
+    """Open the warehouse. A DuckDB file's folder is created when writing."""
+    path = duckdb_path(url)
+    if path is not None:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return ibis.duckdb.connect(str(path), read_only=read_only)
+    if url.startswith("duckdb://"):
+        return ibis.duckdb.connect(":memory:")
+    return ibis.connect(url)
+
+
+def create_schema(con: ibis.BaseBackend) -> list[str]:
+    """Create the canonical tables that are missing; returns the names created."""
+    existing = set(con.list_tables())
+    created = []
+    for table in TABLES.values():
+        if table.name not in existing:
+            con.create_table(table.name, schema=table.ibis_schema())
+            created.append(table.name)
+    return created
+
+
+def conform(table_name: str, frame: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Order and type a canonical frame for insertion: missing optional columns become null."""
+    table = TABLES[table_name]
+    out = pd.DataFrame(index=frame.index)
+    for col in table.all_columns:
+        if col.name == "source_system":
+            out[col.name] = source
+            continue
+        values = frame[col.name] if col.name in frame.columns else pd.Series([None] * len(frame), index=frame.index)
+        out[col.name] = _cast(values, col.type)
+    return out.reset_index(drop=True)
+
+
+def _cast(values: pd.Series, kind: str) -> pd.Series:
+    if kind == "str":
+        return values.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA
+                          else str(v)).astype(object)
+    if kind == "int":
+        return pd.to_numeric(values, errors="raise").astype("Int64")
+    if kind == "decimal":
+        from decimal import Decimal
+        return values.map(lambda v: None if v is None or pd.isna(v) else Decimal(str(v)).quantize(Decimal("0.01")))
+    if kind == "date":
+        return pd.to_datetime(values, errors="raise").dt.date.astype(object).where(values.notna(), None)
+    if kind == "timestamp":
+        return pd.to_datetime(values, errors="raise").astype("datetime64[us]")
+    if kind == "bool":
+        return values.map(lambda v: None if v is None or (not isinstance(v, bool) and pd.isna(v)) else bool(v)).astype(object)
+    raise ValueError(kind)
+
+
+def replace_source_rows(con: ibis.BaseBackend, source: str, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Replace every row of ``source`` in the given tables with the frames (no validation, not atomic).
+
+    The sync (warehouse/sync.py) validates first and makes the swap atomic; tests use this directly
+    to build small hand-made warehouses.
+    """
+    create_schema(con)
+    counts = {}
+    for name, frame in frames.items():
+        table = TABLES[name]
+        conformed = conform(name, frame, source)
+        _delete_source(con, name, source)
+        if len(conformed):
+            con.insert(name, ibis.memtable(conformed, schema=table.ibis_schema()))
+        counts[name] = len(conformed)
+    return counts
+
+
+def _delete_source(con: ibis.BaseBackend, table: str, source: str) -> None:
+    quoted = source.replace("'", "''")
+    con.raw_sql(f"DELETE FROM {table} WHERE source_system = '{quoted}'")
+
+
+def build_warehouse(url: str | Path, sources: dict[str, dict[str, pd.DataFrame]]) -> ibis.BaseBackend:
+    """Create a warehouse holding exactly the given frames per source (for tests and fixtures)."""
+    con = connect(str(url))
+    create_schema(con)
+    for source, frames in sources.items():
+        replace_source_rows(con, source, frames)
+    return con
