@@ -7,6 +7,8 @@ ENGINEERING_NOTES.md). URLs are ibis URLs: ``duckdb://relative/path.duckdb``,
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import ibis
@@ -100,3 +102,41 @@ def build_warehouse(url: str | Path, sources: dict[str, dict[str, pd.DataFrame]]
     for source, frames in sources.items():
         replace_source_rows(con, source, frames)
     return con
+
+
+@contextlib.contextmanager
+def reading(url: str) -> Iterator[ibis.BaseBackend]:
+    """A read-only connection to the current warehouse snapshot, closed afterwards.
+
+    Pages, KPIs and migration checks read through this; a sync never writes to the file a reader
+    has open (warehouse/sync.py builds the next snapshot beside it and swaps it in).
+    """
+    con = connect(url, read_only=duckdb_path(url) is not None)
+    try:
+        yield con
+    finally:
+        con.disconnect()
+
+
+def postgres_connect(sqlalchemy_url: str, schema: str) -> ibis.BaseBackend:
+    """An ibis PostgreSQL connection whose tables live in ``schema`` (for warehouse parity tests)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(sqlalchemy_url)
+    return ibis.postgres.connect(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username,
+                                 password=u.password, database=u.database,
+                                 options=f"-csearch_path={schema}")
+
+
+def copy_warehouse(src: ibis.BaseBackend, dst: ibis.BaseBackend) -> dict[str, int]:
+    """Copy every canonical table from one warehouse backend to another (same schema, same rows)."""
+    counts = {}
+    for table in TABLES.values():
+        frame = src.table(table.name).to_pandas()
+        if table.name in dst.list_tables():
+            dst.drop_table(table.name)
+        dst.create_table(table.name, schema=table.ibis_schema())
+        if len(frame):
+            dst.insert(table.name, ibis.memtable(frame, schema=table.ibis_schema()))
+        counts[table.name] = len(frame)
+    return counts
