@@ -38,7 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sync", help="read every (or one) source into the warehouse")
     p.add_argument("--source")
 
-    p = sub.add_parser("kpis", help="the KPI table")
+    p = sub.add_parser("kpis", help="the KPI table", description=(
+        "The warehouse KPIs per window (default: baseline, day30, day60, day90, trailing30; or --window "
+        "YYYY-Qn), totals plus one breakdown per --by (location, payer, payer_class, discipline, provider, "
+        "denial_category). training_completion_rate and staff_enps are kept in the app and shown on the "
+        "Training and Staff pulse screens, not here."))
     p.add_argument("--as-of", dest="as_of")
     p.add_argument("--format", choices=["json", "csv", "table"], default="table")
     p.add_argument("--window", action="append", default=[])

@@ -32,3 +32,11 @@ if settings.demo:
         st.markdown("**Demo practice.** Every role has an account; the password is "
                     f"`{DEMO_PASSWORD}` for all of them.")
         st.markdown(" · ".join(f"`{u}` ({r.replace('_', ' ')})" for u, r, _ in DEMO_USERS))
+        if session.moment_choosable():
+            moments = {"after": "100 days after go-live", "before": "three weeks before go-live"}
+            current = st.session_state.get(session.MOMENT_KEY, "after")
+            chosen = st.radio("Show the practice", list(moments), format_func=moments.get,
+                              index=list(moments).index(current), horizontal=True, key="demo_moment_choice")
+            if chosen != current:
+                st.session_state[session.MOMENT_KEY] = chosen
+                st.rerun()

@@ -26,6 +26,7 @@ VIEW_PATIENT_DATA = "view_patient_data"
 CHANGE = "change"
 CREATE = "create"
 DELETE = "delete"
+EXPORT = "export"
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,27 @@ def _jsonable(value):
     return str(value)
 
 
+def usernames(database_url: str) -> list[str]:
+    """Every name that appears in the log (including failed sign-ins with unknown names)."""
+    with session_scope(database_url) as session:
+        return sorted(n for n in session.scalars(select(AuditEvent.username).distinct()) if n)
+
+
+def actions(database_url: str) -> list[str]:
+    with session_scope(database_url) as session:
+        return sorted(session.scalars(select(AuditEvent.action).distinct()))
+
+
 def events(database_url: str, *, since: dt.datetime | None = None, username: str | None = None,
-           action: str | None = None, limit: int = 5000) -> pd.DataFrame:
-    """The newest audit rows first, as a frame for the audit log page and exports."""
+           action: str | None = None, limit: int = 5000, until: dt.datetime | None = None) -> pd.DataFrame:
+    """The newest audit rows first, as a frame for the audit log page and exports.
+
+    ``since`` is inclusive and ``until`` exclusive (UTC, like the stored timestamps)."""
     stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
     if since is not None:
         stmt = stmt.where(AuditEvent.ts >= since)
+    if until is not None:
+        stmt = stmt.where(AuditEvent.ts < until)
     if username:
         stmt = stmt.where(AuditEvent.username == username)
     if action:

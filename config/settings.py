@@ -7,7 +7,8 @@ written as ``env:NAME``.
 The demo configs in this folder may leave ``project.go_live`` out and give
 ``[demo] go_live_offset_days`` instead: go-live is then that many days from the day the demo data
 was generated (recorded in ``demo_anchor.txt`` beside the app DB), so a demo generated today still
-shows "100 days after" or "three weeks before" tomorrow.
+shows "100 days after" or "three weeks before" tomorrow. A demo go-live that would fall on a weekend
+moves to the Monday after (clinics switch systems over a weekend and open on the new one).
 """
 
 from __future__ import annotations
@@ -168,6 +169,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     elif "go_live_offset_days" in demo:
         offset = _require(demo, "go_live_offset_days", "demo", path, int)
         go_live = (demo_anchor(database_url) or dt.date.today()) + dt.timedelta(days=offset)
+        go_live += dt.timedelta(days=(7 - go_live.weekday()) % 7 if go_live.weekday() >= 5 else 0)
     else:
         raise ConfigError(f"{path}: missing key project.go_live")
 

@@ -10,7 +10,8 @@ import streamlit as st
 
 from auth import audit
 from auth.roles import can_view
-from auth.users import IDLE_TIMEOUT, SignedInUser
+from auth.users import SignedInUser
+from auth.users import idle_expired as _idle_expired
 from config.settings import Settings, default_config_path, load_settings
 
 USER_KEY = "user"
@@ -37,6 +38,16 @@ def _settings_for(path: str, _stamp: float) -> Settings:
     return load_settings(path)
 
 
+def reload_settings() -> None:
+    """Forget loaded configs (the demo's go-live moves with the anchor written by its first build)."""
+    _settings_for.clear()
+
+
+def moment_choosable() -> bool:
+    """The sign-in page offers both demo moments unless a config was given (APP_CONFIG)."""
+    return not os.environ.get("APP_CONFIG")
+
+
 def settings() -> Settings:
     path = config_path()
     try:
@@ -60,18 +71,23 @@ def sign_in(user: SignedInUser) -> None:
     st.session_state[LAST_ACTIVITY_KEY] = dt.datetime.now()
 
 
+# Kept across a sign-out; everything else a page put in the session (filters, selections that may
+# name patients) is dropped with the user.
+_KEPT_ON_SIGN_OUT = ("session_uid", MOMENT_KEY)
+
+
 def sign_out(reason: str = audit.SIGN_OUT) -> None:
+    """Audit the sign-out (or idle time-out) and forget the user and every page's session state."""
     user = current_user()
     if user is not None:
         audit.record(settings().database_url, actor(), reason)
-    for key in (USER_KEY, LAST_ACTIVITY_KEY):
-        st.session_state.pop(key, None)
+    for key in list(st.session_state.keys()):
+        if key not in _KEPT_ON_SIGN_OUT:
+            del st.session_state[key]
 
 
 def idle_expired(now: dt.datetime | None = None) -> bool:
-    last = st.session_state.get(LAST_ACTIVITY_KEY)
-    now = now or dt.datetime.now()
-    return last is not None and now - last > IDLE_TIMEOUT
+    return _idle_expired(st.session_state.get(LAST_ACTIVITY_KEY), now or dt.datetime.now())
 
 
 def touch() -> None:
