@@ -13,6 +13,7 @@ from pathlib import Path
 
 import ibis
 import pandas as pd
+import pyarrow as pa
 
 from config.settings import duckdb_path
 from warehouse.schema import TABLES
@@ -22,12 +23,51 @@ def connect(url: str, read_only: bool = False) -> ibis.BaseBackend:
     """Open the warehouse. A DuckDB file's folder is created when writing."""
     path = duckdb_path(url)
     if path is not None:
-        if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        return ibis.duckdb.connect(str(path), read_only=read_only)
+        if read_only:
+            return _snapshot_reader(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return ibis.duckdb.connect(str(path))
     if url.startswith("duckdb://"):
         return ibis.duckdb.connect(":memory:")
     return ibis.connect(url)
+
+
+def _snapshot_reader(path: Path) -> ibis.BaseBackend:
+    """A read-only connection to the warehouse file as it is now.
+
+    DuckDB shares one database instance per file path inside a process: a plain
+    ``duckdb.connect(path, read_only=True)`` while another connection of this process is still open
+    would return that connection's (possibly replaced) snapshot. Attaching the file to a fresh
+    in-memory instance always opens the file currently at ``path`` (warehouse/sync.py swaps it).
+    """
+    import duckdb
+
+    if not path.exists():
+        raise FileNotFoundError(f"warehouse {path} not found; run `python manage.py init` first")
+    con = duckdb.connect(":memory:")
+    quoted = str(path).replace("'", "''")
+    con.execute(f"ATTACH '{quoted}' AS warehouse (READ_ONLY)")
+    con.execute("USE warehouse")
+    return ibis.duckdb.from_connection(con)
+
+
+def ensure_schema(url: str) -> list[str]:
+    """Create missing canonical tables, opening the live file for writing only when some are missing
+    (a DuckDB file held open by readers in other processes cannot be opened for writing)."""
+    path = duckdb_path(url)
+    if path is not None and path.exists():
+        reader = connect(url, read_only=True)
+        try:
+            existing = set(reader.list_tables())
+        finally:
+            reader.disconnect()
+        if all(t in existing for t in TABLES):
+            return []
+    con = connect(url)
+    try:
+        return create_schema(con)
+    finally:
+        con.disconnect()
 
 
 def create_schema(con: ibis.BaseBackend) -> list[str]:
@@ -85,7 +125,8 @@ def replace_source_rows(con: ibis.BaseBackend, source: str, frames: dict[str, pd
         conformed = conform(name, frame, source)
         _delete_source(con, name, source)
         if len(conformed):
-            con.insert(name, ibis.memtable(conformed, schema=table.ibis_schema()))
+            arrow = pa.Table.from_pandas(conformed, schema=table.ibis_schema().to_pyarrow(), preserve_index=False)
+            con.insert(name, ibis.memtable(arrow))
         counts[name] = len(conformed)
     return counts
 
