@@ -1,0 +1,207 @@
+"""What must migrate (MIGRATION_SPEC.md "What must migrate"), decided from legacy data only.
+
+Every function returns an ibis expression over the warehouse; nothing is computed until a check asks.
+The cut-over day C is the day before go-live; claim balances at C follow KPI_SPEC.md's claim-balance
+rule (payments and non-PR adjustments dated up to C; a claim created after C is not posted at C).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+from ibis import _
+
+SCOPE_TABLES = ("locations", "providers", "payers", "patients", "coverages", "authorizations", "appointments",
+                "claims")
+KEYS = {"locations": "location_id", "providers": "provider_id", "payers": "payer_id", "patients": "patient_id",
+        "coverages": "coverage_id", "authorizations": "authorization_id", "appointments": "appointment_id",
+        "claims": "claim_id"}
+
+
+@dataclass(frozen=True)
+class Params:
+    """The inputs of one check: go-live, the two source names and the run-off payer classes."""
+
+    go_live: dt.date
+    legacy: str
+    new: str
+    run_off_payer_classes: tuple[str, ...] = ()
+
+    @property
+    def cutover(self) -> dt.date:
+        return self.go_live - dt.timedelta(days=1)
+
+    @property
+    def all_run_off(self) -> bool:
+        return "*" in self.run_off_payer_classes
+
+
+class Scope:
+    """The legacy records in scope, and the per-source tables, over one warehouse connection."""
+
+    def __init__(self, con: ibis.BaseBackend, params: Params):
+        self.con = con
+        self.p = params
+        self._cache: dict[str, ir.Table] = {}
+        self._held: list[ir.Table] = []
+
+    def keep(self, expr: ir.Table) -> ir.Table:
+        """Compute once into a temporary table (a shallow name for later queries); dropped by ``release``.
+
+        Temporary tables work on a read-only DuckDB file and on PostgreSQL alike.
+        """
+        name = f"_migration_{uuid.uuid4().hex[:16]}"
+        kept = self.con.create_table(name, expr, temp=True)
+        self._held.append(name)
+        return kept
+
+    def release(self) -> None:
+        for name in self._held:
+            result = self.con.raw_sql(f"DROP TABLE IF EXISTS {name}")
+            # PostgreSQL hands back a cursor to close; DuckDB hands back its own connection: keep it open.
+            if result is not None and result is not getattr(self.con, "con", None) and hasattr(result, "close"):
+                result.close()
+        self._held.clear()
+
+    # ------------------------------------------------------------------ sources
+    def rows(self, table: str, source: str) -> ir.Table:
+        return self.con.table(table).filter(_.source_system == source)
+
+    def legacy(self, table: str) -> ir.Table:
+        return self.rows(table, self.p.legacy)
+
+    def new(self, table: str) -> ir.Table:
+        return self.rows(table, self.p.new)
+
+    # ------------------------------------------------------------------ balances
+    def balances(self, source: str) -> ir.Table:
+        """claim_id, patient_id, payer_id, service_date_from, posted, balance at C (0 when not posted).
+
+        For the legacy source only the claims open at C (posted, balance > 0) are kept: nothing else
+        reads the others, and finding them takes one pass over charges, payments and adjustments.
+        """
+        name = f"balances:{source}"
+        if name not in self._cache:
+            expr = self._open_balances(source) if source == self.p.legacy else self._balances(source)
+            self._cache[name] = self.keep(expr)
+        return self._cache[name]
+
+    def _open_balances(self, source: str) -> ir.Table:
+        """The claims posted by C with a positive balance at C (same values as ``_balances``).
+
+        Charges, payments and adjustments are stacked and summed per claim in one grouping (rather
+        than two groupings joined to every claim); only the few open claims are joined back.
+        """
+        c = self.p.cutover
+        claims = self.rows("claims", source)
+        posted = claims.filter((claims.created_at.date() <= c) & claims.total_charge.notnull())
+        pay = self.rows("payments", source).filter(_.payment_date <= c)
+        adj = self.rows("adjustments", source).filter((_.adjustment_date <= c) & (_.group_code != "PR"))
+        parts = (posted.select("claim_id", amount=posted.total_charge)
+                 .union(pay.select("claim_id", amount=-pay.amount), distinct=False)
+                 .union(adj.select("claim_id", amount=-adj.amount), distinct=False))
+        sums = parts.group_by(s_claim="claim_id").agg(balance=_.amount.sum())
+        open_ = sums.filter(sums.balance > 0)
+        joined = posted.join(open_, posted.claim_id == open_.s_claim)
+        return joined.select(
+            claim_id=joined.claim_id, patient_id=joined.patient_id, payer_id=joined.payer_id,
+            service_date_from=joined.service_date_from, legacy_id=joined.legacy_id, posted=ibis.literal(True),
+            balance=joined.balance)
+
+    def _balances(self, source: str) -> ir.Table:
+        c = self.p.cutover
+        claims = self.rows("claims", source)
+        paid = (self.rows("payments", source).filter(_.payment_date <= c)
+                .group_by("claim_id").agg(paid=_.amount.sum()))
+        adjusted = (self.rows("adjustments", source).filter((_.adjustment_date <= c) & (_.group_code != "PR"))
+                    .group_by("claim_id").agg(adjusted=_.amount.sum()))
+        joined = (claims.left_join(paid, claims.claim_id == paid.claim_id)
+                  .left_join(adjusted, claims.claim_id == adjusted.claim_id))
+        posted = joined.created_at.date() <= c
+        balance = (joined.total_charge - joined.paid.fill_null(0) - joined.adjusted.fill_null(0))
+        return joined.select(
+            claim_id=joined.claim_id, patient_id=joined.patient_id, payer_id=joined.payer_id,
+            service_date_from=joined.service_date_from, legacy_id=joined.legacy_id, posted=posted,
+            balance=ibis.ifelse(posted, balance, ibis.literal(0).cast(balance.type())))
+
+    def legacy_open_claims(self) -> ir.Table:
+        """Legacy claims posted by C with a positive balance at C, with their legacy payer's class."""
+        bal = self.balances(self.p.legacy)
+        payers = self.legacy("payers").select(pid=_.payer_id, payer_class=_.payer_class)
+        open_ = bal.filter(bal.posted & (bal.balance > 0))
+        joined = open_.left_join(payers, open_.payer_id == payers.pid)
+        return joined.select(*[c for c in joined.columns if c != "pid"])
+
+    def is_run_off(self, payer_class: ir.StringValue) -> ir.BooleanValue:
+        if self.p.all_run_off:
+            return ibis.literal(True)
+        if not self.p.run_off_payer_classes:
+            return ibis.literal(False)
+        return payer_class.isin(list(self.p.run_off_payer_classes)).fill_null(False)
+
+    def run_off_claims(self) -> ir.Table:
+        """Legacy claims open at C whose payer class stays in the old system."""
+        open_ = self.legacy_open_claims()
+        return open_.filter(self.is_run_off(open_.payer_class))
+
+    # ------------------------------------------------------------------ scope per table
+    def claims(self) -> ir.Table:
+        open_ = self.legacy_open_claims()
+        keys = open_.filter(~self.is_run_off(open_.payer_class)).select("claim_id")
+        return self.legacy("claims").semi_join(keys, "claim_id")
+
+    def authorizations(self) -> ir.Table:
+        t = self.legacy("authorizations")
+        return t.filter(t.status.isin(["approved", "pending"]) & (t.end_date.isnull() | (t.end_date >= self.p.go_live)))
+
+    def appointments(self) -> ir.Table:
+        t = self.legacy("appointments")
+        c = self.p.cutover
+        day = t.scheduled_start.date()
+        return t.filter(day.between(c - dt.timedelta(days=364), c) | ((day > c) & (t.status == "scheduled")))
+
+    def patient_keys(self) -> ir.Table:
+        c = self.p.cutover
+        appts = self.legacy("appointments")
+        day = appts.scheduled_start.date()
+        by_visit = appts.filter(day >= c - dt.timedelta(days=729)).select("patient_id")
+        by_claim = self.claims().select("patient_id")
+        by_auth = self.authorizations().select("patient_id")
+        return by_visit.union(by_claim).union(by_auth).distinct()
+
+    def count(self, table: str) -> int:
+        """How many legacy records of ``table`` are in scope."""
+        return int(self.in_scope(table).count().to_pyarrow().as_py())
+
+    def patient_keys_kept(self) -> ir.Table:
+        if "patient_keys" not in self._cache:
+            self._cache["patient_keys"] = self.keep(self.patient_keys())
+        return self._cache["patient_keys"]
+
+    def patients(self) -> ir.Table:
+        return self.legacy("patients").semi_join(self.patient_keys_kept(), "patient_id")
+
+    def coverages(self) -> ir.Table:
+        t = self.legacy("coverages").semi_join(self.patient_keys_kept(), "patient_id")
+        return t.filter(t.end_date.isnull() | (t.end_date >= self.p.go_live))
+
+    def in_scope_keys(self, table: str) -> ir.Table:
+        """Just the keys of the in-scope legacy records."""
+        return self.in_scope(table).select(KEYS[table])
+
+    def in_scope(self, table: str) -> ir.Table:
+        """The legacy records of ``table`` that must be in the new system.
+
+        Not kept aside: each table's scope is a filter or one semi-join against a kept key set
+        (patient keys, open-claim balances), as cheap as joining back to a kept copy of its keys.
+        """
+        if table not in self._cache:
+            if table in ("locations", "providers", "payers"):
+                self._cache[table] = self.legacy(table)
+            else:
+                self._cache[table] = getattr(self, table)()
+        return self._cache[table]
