@@ -15,7 +15,7 @@ from metrics.evidence_pdf import evidence_pdf
 from metrics.readiness import THRESHOLDS_BY_KEY, readiness_from_snapshot
 from metrics.readiness_inputs import current_readiness, readiness_day, warehouse_facts
 from tracker import readiness as store
-from ui import session
+from ui import flash, session
 from ui.readiness_widgets import criteria_frame, criterion_card, score_figure, verdict_banner
 
 PAGE = "go_no_go"
@@ -52,9 +52,7 @@ decisions = store.list_decisions(url)
 passed = today >= settings.go_live
 
 st.title("Go / no-go")
-flash = st.session_state.pop("go_no_go_flash", None)
-if flash:
-    st.success(flash)
+flash.show("go_no_go")
 
 
 def _decision_facts(d: store.DecisionView) -> str:
@@ -147,8 +145,7 @@ with tab_decide:
                 except store.ReadinessError as exc:
                     st.error(str(exc))
                 else:
-                    st.session_state["go_no_go_flash"] = f"Decision recorded: {store.DECISIONS[decision_key]}."
-                    st.rerun()
+                    flash.done("go_no_go", f"Decision recorded: {store.DECISIONS[decision_key]}.")
 
 with tab_history:
     since = min(today, settings.go_live) - dt.timedelta(weeks=HISTORY_WEEKS)
@@ -217,7 +214,5 @@ with tab_thresholds:
                     st.session_state.pop("readiness_setting_versions", None)
                     st.error(str(exc))
                 else:
-                    st.session_state.pop("readiness_setting_versions", None)
-                    st.session_state["go_no_go_flash"] = (f"Saved {len(changed)} change(s)." if changed
-                                                          else "Nothing changed.")
-                    st.rerun()
+                    flash.done("go_no_go", f"Saved {len(changed)} change(s)." if changed else "Nothing changed.",
+                               "readiness_setting_versions")

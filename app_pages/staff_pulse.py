@@ -4,7 +4,7 @@ import streamlit as st
 
 from auth.roles import ADMINISTRATOR, IMPLEMENTATION_LEAD, OWNER
 from tracker import pulse, training
-from ui import session
+from ui import flash, session
 from ui.exports import download_buttons
 from ui.training_charts import enps_figure, reporting_day
 
@@ -30,11 +30,7 @@ st.caption(
     "stored with an answer, and groups with fewer than three answers are not shown on their own."
 )
 
-# Always the same element here, so the tabs below keep their place (and the open tab) across reruns.
-flash_box = st.empty()
-flash = st.session_state.pop("pulse_flash", None)
-if flash:
-    flash_box.success(flash)
+flash.show("pulse")
 
 # ------------------------------------------------------------------------------------------------ the survey
 current = pulse.open_round(url)
@@ -85,8 +81,7 @@ else:
         except pulse.PulseError as exc:
             st.error(str(exc))
         else:
-            st.session_state["pulse_flash"] = "Thank you, your answer was saved anonymously."
-            st.rerun()
+            flash.done("pulse", "Thank you, your answer was saved anonymously.")
 
 if not may_see_results:
     st.stop()
@@ -164,5 +159,4 @@ with st.form("add_round", clear_on_submit=True):
         except pulse.PulseError as exc:
             st.error(str(exc))
         else:
-            st.session_state["pulse_flash"] = f"Round {round_title!r} is open."
-            st.rerun()
+            flash.done("pulse", f"Round {round_title!r} is open.")

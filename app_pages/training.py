@@ -4,7 +4,7 @@ import streamlit as st
 
 from tracker import training
 from tracker.training_import import TEMPLATES, import_completions, import_roster
-from ui import session
+from ui import flash, session
 from ui.exports import download_buttons
 from ui.training_charts import gate_figure, reporting_day
 
@@ -20,18 +20,11 @@ st.caption(
     f"passed the proficiency checks. Figures as of {today:%b %d, %Y}; go-live {settings.go_live:%b %d, %Y}."
 )
 
-# Always the same element here, so the tabs below keep their place (and the open tab) across reruns.
-flash_box = st.empty()
-flash = st.session_state.pop("training_flash", None)
-if flash:
-    flash_box.success(flash)
+flash.show("training")
 
 
 def _done(message: str, *forget: str) -> None:
-    for key in forget:
-        st.session_state.pop(key, None)
-    st.session_state["training_flash"] = message
-    st.rerun()
+    flash.done("training", message, *forget)
 
 
 def _opened_version(key: str, current: int) -> int:

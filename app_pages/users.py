@@ -5,7 +5,7 @@ import streamlit as st
 
 from auth.roles import ROLE_LABELS, ROLES
 from auth.users import create_user, list_users, reset_password, set_active
-from ui import session
+from ui import flash, session
 
 user = session.require_role("users")
 database_url = session.settings().database_url
@@ -14,9 +14,7 @@ actor = session.actor()
 st.title("Users")
 st.caption("Who can sign in, with which role. Every change here is written to the audit log.")
 
-flash = st.session_state.pop("users_flash", None)
-if flash:
-    st.success(flash)
+flash.show("users")
 
 people = list_users(database_url)
 st.dataframe(pd.DataFrame([{
@@ -27,8 +25,7 @@ st.dataframe(pd.DataFrame([{
 
 
 def _done(message: str) -> None:
-    st.session_state["users_flash"] = message
-    st.rerun()
+    flash.done("users", message)
 
 
 add, status, password = st.tabs(["Add a user", "Disable or enable", "Reset a password"])

@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 import streamlit as st
 
 from tracker import training, vendors
-from ui import session
+from ui import flash, session
 from ui.exports import download_buttons
 from ui.training_charts import tco_figure
 
@@ -20,18 +20,11 @@ st.caption(
     "each really costs over three and five years, and record the choice with its reasons."
 )
 
-# Always the same element here, so the tabs below keep their place (and the open tab) across reruns.
-flash_box = st.empty()
-flash = st.session_state.pop("vendors_flash", None)
-if flash:
-    flash_box.success(flash)
+flash.show("vendors")
 
 
 def _done(message: str, *forget: str) -> None:
-    for key in forget:
-        st.session_state.pop(key, None)
-    st.session_state["vendors_flash"] = message
-    st.rerun()
+    flash.done("vendors", message, *forget)
 
 
 def _default_providers() -> int:
