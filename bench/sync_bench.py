@@ -1,11 +1,14 @@
 """Sync speed and memory on the large practice, from SQLite and from PostgreSQL, against plain pandas.
 
-    nice python bench/sync_bench.py [--locations 100] [--skip-postgres] [--postgres URL]
+    nice python bench/sync_bench.py [--locations 100] [--skip-sqlite | --skip-postgres] [--skip-pandas]
+                                    [--postgres URL] [--schema-prefix bench_sync] [--drop-postgres]
 
 Each measurement runs in its own process so its peak memory (max RSS) is its own:
 
 - ``sync sqlite``      our sync of the legacy and new SQLite databases (mapping, validation, snapshot swap);
-- ``sync postgres``    the same databases loaded into PostgreSQL, synced from there;
+- ``sync postgres``    the same databases copied into PostgreSQL (schemas ``bench_sync_legacy`` and
+                       ``bench_sync_new``, UNLOGGED tables without indexes, loaded through Arrow with
+                       binary COPY and kept for the next run), synced from there;
 - ``pandas sqlite``    the plain way: ``pandas.read_sql`` of each mapped source table, then a DuckDB
                        insert (no mapping, no typing, no checks, no atomic swap);
 - ``pandas postgres``  the same from PostgreSQL.
@@ -16,13 +19,18 @@ Goal (issue 4): at least 300,000 rows/s and under 2 GB peak for about 10 million
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
+
+import pyarrow as pa
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -129,39 +137,128 @@ def _run_worker(kind: str, config: Path) -> dict:
 # ---------------------------------------------------------------------------------------- PostgreSQL copy
 
 
-def load_into_postgres(sqlite_file: Path, url: str, schema: str) -> int:
-    """Copy a SQLite PMS into a PostgreSQL schema with COPY (names lower case, declared types kept)."""
+# SQLite declared type (contains) -> PostgreSQL column type and the Arrow type written to it. The
+# practice's databases declare INTEGER, REAL and TEXT only; anything else is copied as text.
+PG_TYPES = [("INT", "BIGINT", pa.int64()), ("BOOL", "BOOLEAN", pa.bool_()), ("REAL", "DOUBLE PRECISION", pa.float64()),
+            ("FLOA", "DOUBLE PRECISION", pa.float64()), ("DOUB", "DOUBLE PRECISION", pa.float64())]
+LOADED_MARKER = "_bench_loaded"  # (source file, its size and mtime, table, rows) once a copy is complete
+COPY_BATCH_ROWS = 200_000
+
+
+def _read_only(sqlite_file: Path) -> str:
+    return f"file:{urllib.parse.quote(str(sqlite_file))}?mode=ro"
+
+
+def _sqlite_tables(sqlite_file: Path) -> dict[str, list[tuple[str, str, pa.DataType]]]:
+    """Table -> [(column lower case, PostgreSQL type, Arrow type)] of a SQLite database."""
     import sqlite3
 
-    import psycopg
+    with contextlib.closing(sqlite3.connect(_read_only(sqlite_file), uri=True)) as src:
+        names = [r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                           "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+        tables = {}
+        for name in names:
+            cols = []
+            for _cid, col, declared, *_ in src.execute(f'PRAGMA table_info("{name}")'):
+                pg, arrow = next(((t, a) for key, t, a in PG_TYPES if key in (declared or "").upper()),
+                                 ("TEXT", pa.string()))
+                cols.append((col.lower(), pg, arrow))
+            tables[name] = cols
+        return tables
 
-    type_for = [("BOOL", "BOOLEAN"), ("INT", "BIGINT"), ("REAL", "DOUBLE PRECISION"), ("FLOA", "DOUBLE PRECISION"),
-                ("DOUB", "DOUBLE PRECISION"), ("NUMERIC", "NUMERIC"), ("DECIMAL", "NUMERIC"),
-                ("DATETIME", "TIMESTAMP"), ("TIMESTAMP", "TIMESTAMP"), ("DATE", "DATE")]
-    src = sqlite3.connect(sqlite_file)
-    total = 0
-    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(conninfo, autocommit=True) as pg:
-        pg.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        for (name,) in src.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"):
-            info = src.execute(f'PRAGMA table_info("{name}")').fetchall()
-            cols = [(c[1].lower(), next((t for k, t in type_for if k in (c[2] or "").upper()), "TEXT")) for c in info]
-            bools = [i for i, (_c, t) in enumerate(cols) if t == "BOOLEAN"]
-            target = f'"{schema}"."{name.lower()}"'
-            pg.execute(f"DROP TABLE IF EXISTS {target}")
-            pg.execute(f"CREATE TABLE {target} ({', '.join(f'{c} {t}' for c, t in cols)})")
-            cursor = src.execute(f'SELECT * FROM "{name}"')
-            with pg.cursor().copy(f"COPY {target} FROM STDIN") as copy:
-                while rows := cursor.fetchmany(50_000):
-                    for row in rows:
-                        if bools:
-                            row = list(row)
-                            for i in bools:
-                                row[i] = None if row[i] is None else bool(row[i])
-                        copy.write_row(row)
-                    total += len(rows)
-    src.close()
-    return total
+
+def _sqlite_counts(sqlite_file: Path, tables) -> dict[str, int]:
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(_read_only(sqlite_file), uri=True)) as src:
+        return {name.lower(): src.execute(f'SELECT COUNT(*) FROM "{name}"').fetchone()[0] for name in tables}
+
+
+def _already_loaded(pg, schema: str, signature: tuple[str, int, int], counts: dict[str, int]) -> bool:
+    """True when the marker of a complete copy names this very file and the same row counts."""
+    cur = pg.cursor()
+    try:
+        cur.execute(f'SELECT source_file, source_size, source_mtime_ns, table_name, row_count '
+                    f'FROM "{schema}"."{LOADED_MARKER}"')
+        rows = cur.fetchall()
+    except Exception:  # noqa: BLE001 - no schema or no marker: not loaded
+        return False
+    finally:
+        cur.close()
+    return bool(rows) and all(tuple(r[:3]) == signature for r in rows) and {r[3]: r[4] for r in rows} == counts
+
+
+def _sqlite_batches(sqlite_file: Path, table: str, columns: list[tuple[str, str, pa.DataType]]
+                    ) -> Iterator[pa.RecordBatch]:
+    """A SQLite table as Arrow batches of the PostgreSQL table's types. One query per batch (keyset on
+    rowid): adbc-driver-sqlite types each result by its first batch, and a column that is empty there
+    but not later would fail a single long query."""
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+    schema = pa.schema([(name, arrow) for name, _pg, arrow in columns])
+    select = ", ".join(["rowid"] + [f'"{name}"' for name, _pg, _a in columns])
+    with adbc_sqlite.connect(_read_only(sqlite_file)) as con, con.cursor() as cur:
+        cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(COPY_BATCH_ROWS)})
+        last = None
+        while True:
+            where = "" if last is None else f"WHERE rowid > {last} "
+            cur.execute(f'SELECT {select} FROM "{table}" {where}ORDER BY rowid LIMIT {COPY_BATCH_ROWS}')
+            got = cur.fetch_arrow_table()
+            if got.num_rows == 0:
+                return
+            last = got.column(0)[-1].as_py()
+            arrays = [col.cast(field.type) for col, field in zip(got.columns[1:], schema, strict=True)]
+            yield from pa.Table.from_arrays(arrays, schema=schema).to_batches()
+
+
+def load_into_postgres(sqlite_file: Path, url: str, schema: str) -> tuple[int, bool]:
+    """Copy a SQLite PMS into the PostgreSQL schema ``schema`` (names lower case; integer, real and
+    boolean columns keep their kind, the rest becomes text): each table read with adbc-driver-sqlite
+    into Arrow batches and written with adbc-driver-postgresql's ingest (binary COPY) into an UNLOGGED
+    table without indexes. A copy is kept between runs: when the marker table names this file and the
+    same row counts, nothing is loaded. Returns (rows, whether they were loaded now)."""
+    import adbc_driver_postgresql.dbapi as adbc_pg
+
+    from connectors.sql import libpq_uri
+
+    tables = _sqlite_tables(sqlite_file)
+    counts = _sqlite_counts(sqlite_file, tables)
+    stat = sqlite_file.stat()
+    signature = (str(sqlite_file.resolve()), stat.st_size, stat.st_mtime_ns)
+    with adbc_pg.connect(libpq_uri(url), autocommit=True) as pg:
+        if _already_loaded(pg, schema, signature, counts):
+            return sum(counts.values()), False
+        with pg.cursor() as cur:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            cur.execute(f'CREATE SCHEMA "{schema}"')
+            for name, columns in tables.items():
+                target = name.lower()
+                definition = ", ".join(f'"{c}" {t}' for c, t, _a in columns)
+                cur.execute(f'CREATE UNLOGGED TABLE "{schema}"."{target}" ({definition})')
+                reader = pa.RecordBatchReader.from_batches(pa.schema([(c, a) for c, _t, a in columns]),
+                                                           _sqlite_batches(sqlite_file, name, columns))
+                written = cur.adbc_ingest(target, reader, mode="append", db_schema_name=schema)
+                if written not in (-1, counts[target]):
+                    raise SystemExit(f"{sqlite_file}: {name}: copied {written:,} rows of {counts[target]:,}")
+                print(f"  {schema}.{target}: {counts[target]:,} rows", flush=True)
+            cur.execute(f'CREATE UNLOGGED TABLE "{schema}"."{LOADED_MARKER}" (source_file TEXT, '
+                        f'source_size BIGINT, source_mtime_ns BIGINT, table_name TEXT, row_count BIGINT)')
+            marker = pa.table({"source_file": [signature[0]] * len(counts),
+                               "source_size": [signature[1]] * len(counts),
+                               "source_mtime_ns": [signature[2]] * len(counts),
+                               "table_name": list(counts), "row_count": list(counts.values())})
+            cur.adbc_ingest(LOADED_MARKER, marker, mode="append", db_schema_name=schema)
+    return sum(counts.values()), True
+
+
+def drop_postgres_copy(url: str, schemas: list[str]) -> None:
+    import adbc_driver_postgresql.dbapi as adbc_pg
+
+    from connectors.sql import libpq_uri
+
+    with adbc_pg.connect(libpq_uri(url), autocommit=True) as pg, pg.cursor() as cur:
+        for schema in schemas:
+            cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def _config(folder: Path, legacy_url: str, new_url: str) -> Path:
@@ -199,15 +296,47 @@ mapping = "{new_map}"
     return path
 
 
+def _postgres_config(folder: Path, url: str, legacy: Path, new: Path, prefix: str) -> Path:
+    """Load (or keep) the PostgreSQL copy, one schema per source database, and a config whose sources
+    point at them through the session's search_path (as tests/conftest.py's postgres_schema does)."""
+    started = time.perf_counter()
+    copied = loaded = 0
+    for sqlite_file, suffix in ((legacy, "legacy"), (new, "new")):
+        # in a process of its own: a child's max RSS starts at its parent's (Linux keeps the high-water
+        # mark of the image it replaces), so the parent must stay small for the measurements
+        out = subprocess.run([sys.executable, __file__, "--worker", "load", "--sqlite", str(sqlite_file),
+                              "--postgres", url, "--schema", f"{prefix}_{suffix}"],
+                             check=True, stdout=subprocess.PIPE, text=True, cwd=REPO).stdout
+        result = json.loads(out.strip().splitlines()[-1])
+        copied += result["rows"]
+        loaded += result["rows"] if result["loaded"] else 0
+    how = f"loaded {loaded:,} rows" if loaded else "kept the copy of an earlier run"
+    print(f"PostgreSQL ({prefix}_legacy, {prefix}_new; {copied:,} rows): {how} in "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    sep = "&" if "?" in url else "?"
+    return _config(folder, f"{url}{sep}options=-csearch_path%3D{prefix}_legacy",
+                   f"{url}{sep}options=-csearch_path%3D{prefix}_new")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--locations", type=int, default=100)
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES)
-    parser.add_argument("--skip-postgres", action="store_true")
-    parser.add_argument("--skip-pandas", action="store_true")
-    parser.add_argument("--worker")
-    parser.add_argument("--config")
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="server for the PostgreSQL half (SQLAlchemy URL)")
+    parser.add_argument("--skip-sqlite", action="store_true", help="run the PostgreSQL half only")
+    parser.add_argument("--skip-postgres", action="store_true", help="run the SQLite half only")
+    parser.add_argument("--skip-pandas", action="store_true", help="our sync only, no pandas reference")
+    parser.add_argument("--schema-prefix", default="bench_sync",
+                        help="PostgreSQL copy in schemas PREFIX_legacy and PREFIX_new (kept between runs)")
+    parser.add_argument("--drop-postgres", action="store_true", help="drop the PostgreSQL copy at the end")
+    parser.add_argument("--worker", choices=["sync", "pandas", "load"], help=argparse.SUPPRESS)
+    parser.add_argument("--config", help=argparse.SUPPRESS)
+    parser.add_argument("--sqlite", help=argparse.SUPPRESS)
+    parser.add_argument("--schema", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker == "load":
+        rows, loaded = load_into_postgres(Path(args.sqlite), args.postgres, args.schema)
+        print(json.dumps({"rows": rows, "loaded": loaded}))
+        return 0
     if args.worker:
         result = _worker_sync(args.config) if args.worker == "sync" else _worker_pandas(args.config)
         print(json.dumps(result))
@@ -216,42 +345,27 @@ def main() -> int:
     started = time.perf_counter()
     legacy, new = large_practice(args.locations)
     print(f"practice: {legacy} ({legacy.stat().st_size / 1e6:.0f} MB), {new} ({new.stat().st_size / 1e6:.0f} MB); "
-          f"ready in {time.perf_counter() - started:.0f} s", flush=True)
-    results = []
+          f"ready in {time.perf_counter() - started:.0f} s; load average "
+          + " ".join(f"{x:.1f}" for x in os.getloadavg()), flush=True)
     with tempfile.TemporaryDirectory(prefix="sync-bench-") as tmp:
         tmp = Path(tmp)
-        sqlite_config = _config(tmp / "sqlite", f"sqlite:///{legacy}", f"sqlite:///{new}")
-        runs = [("sync", "sqlite", sqlite_config)]
-        if not args.skip_pandas:
-            runs.append(("pandas", "sqlite", sqlite_config))
-        schema = None
+        runs = []
+        if not args.skip_sqlite:
+            sqlite_config = _config(tmp / "sqlite", f"sqlite:///{legacy}", f"sqlite:///{new}")
+            runs += [("sync", "sqlite", sqlite_config)] + ([] if args.skip_pandas else [("pandas", "sqlite", sqlite_config)])
         if not args.skip_postgres:
-            schema = f"bench_{os.getpid()}"
-            t = time.perf_counter()
-            copied = load_into_postgres(legacy, args.postgres, schema + "_legacy")
-            copied += load_into_postgres(new, args.postgres, schema + "_new")
-            print(f"loaded {copied:,} rows into PostgreSQL in {time.perf_counter() - t:.0f} s", flush=True)
-            sep = "&" if "?" in args.postgres else "?"
-            pg_config = _config(tmp / "postgres", f"{args.postgres}{sep}options=-csearch_path%3D{schema}_legacy",
-                                f"{args.postgres}{sep}options=-csearch_path%3D{schema}_new")
-            runs.append(("sync", "postgres", pg_config))
-            if not args.skip_pandas:
-                runs.append(("pandas", "postgres", pg_config))
+            pg_config = _postgres_config(tmp / "postgres", args.postgres, legacy, new, args.schema_prefix)
+            runs += [("sync", "postgres", pg_config)] + ([] if args.skip_pandas else [("pandas", "postgres", pg_config)])
         try:
             for kind, where, config in runs:
                 result = _run_worker(kind, config)
-                results.append((kind, where, result))
                 print(f"{kind:>6} {where:<8} {result['rows']:>12,} rows  {result['seconds']:8.1f} s  "
                       f"{result['rows_per_s']:>10,.0f} rows/s  cpu {result['cpu_seconds']:7.1f} s "
-                      f"({result['rows_per_cpu_s']:>9,.0f} rows/cpu-s)  peak {result['peak_mb']:7.1f} MB", flush=True)
+                      f"({result['rows_per_cpu_s']:>9,.0f} rows/cpu-s)  peak {result['peak_mb']:7.1f} MB  "
+                      f"load " + " ".join(f"{x:.1f}" for x in os.getloadavg()), flush=True)
         finally:
-            if schema:
-                import psycopg
-
-                with psycopg.connect(args.postgres.replace("postgresql+psycopg://", "postgresql://"),
-                                     autocommit=True) as pg:
-                    for suffix in ("_legacy", "_new"):
-                        pg.execute(f'DROP SCHEMA IF EXISTS "{schema}{suffix}" CASCADE')
+            if args.drop_postgres and not args.skip_postgres:
+                drop_postgres_copy(args.postgres, [f"{args.schema_prefix}_legacy", f"{args.schema_prefix}_new"])
     print("goal: >= 300,000 rows/s and < 2,048 MB peak for our sync; load average now: "
           + " ".join(f"{x:.1f}" for x in os.getloadavg()))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from config.settings import load_settings
@@ -21,6 +22,7 @@ from tests.sync_helpers import (
     write_mapping,
 )
 from tracker.db import dispose_engines
+from warehouse.errors import UserFacingError
 
 
 def _synced(directory: Path, url: str, mapping: Path):
@@ -180,3 +182,140 @@ def test_demo_legacy_from_mariadb_equals_sqlite(small_demo_legacy, mariadb_datab
     got = warehouse_tables(settings.warehouse_url)
     for table in expected:
         assert got[table] == expected[table], table
+
+
+# ---------------------------------------------------------------------------------------- PostgreSQL via Arrow
+
+TYPED_MAPPING = """\
+tables:
+  patients:
+    from: typed
+    columns: {patient_id: id, first_name: small, last_name: big, phone: f4, email: f8, address_line: amount,
+              city: free, state: code, postal_code: label, birth_date: born, created_at: seen, sex: flag,
+              legacy_id: at}
+  locations:
+    from: other
+    columns: {location_id: id, name: doc, state: ref}
+  payments:
+    from: typed
+    columns: {payment_id: id, claim_id: free, payment_date: born, amount: {expr: "big / 100.0"}}
+"""
+
+TYPED_TABLES = """
+CREATE TABLE typed (id int4, small int2, big int8, f4 real, f8 double precision, amount numeric(18,4),
+                    free numeric, code char(3), label varchar(20), born date, seen timestamp, at timestamptz,
+                    flag boolean);
+INSERT INTO typed VALUES
+  (1, 2, 3000000000, 0.1, 0.1, 120.5, 1.5, 'ab', 'x', '1950-02-03', '2026-01-05 09:00:00.25',
+   '2026-03-08 01:30:00-06', true),
+  (2, NULL, -4, 3.3333333, 1e300, -0.25, 2.125, NULL, '', '0001-01-01', '9999-12-31 23:59:59',
+   '2026-11-01 12:00:00+00', false),
+  (3, -1, NULL, NULL, NULL, NULL, 123456789012345678901234567890.5, 'abc', NULL, NULL, NULL, NULL, NULL);
+CREATE TABLE other (id int4, doc jsonb, ref uuid);
+INSERT INTO other VALUES (1, '{"a": 1}', '6f1e1d5c-0d55-4a55-9a55-6b1c2d3e4f50');
+"""
+
+
+def _raw_tables(url: str, mapping: Path, arrow: bool) -> dict[str, pa.Table]:
+    """Every canonical table's chunks as the connector gives them (before typing), through
+    adbc-driver-postgresql or, with ``arrow=False``, through the DB-API cursor alone."""
+    from connectors.mapping import load_mapping
+    from connectors.sql import PG_ARROW_TYPES, SqlConnector, _pg_type
+
+    connector = SqlConnector("legacy", url, load_mapping(mapping))
+    if not arrow:
+        connector._arrow = False
+    try:
+        connector.check()
+        assert bool(connector._arrow) == arrow
+        if arrow:  # the typed table goes the Arrow way, the one with jsonb and uuid the cursor's
+            cur = connector._arrow.cursor()
+            kinds = {t: {_pg_type(f) for f in cur.adbc_execute_schema(plan.sql)} for t, plan in connector._plans.items()}
+            cur.close()
+            assert kinds["patients"] <= PG_ARROW_TYPES and not kinds["locations"] <= PG_ARROW_TYPES, kinds
+        return {s.table: pa.concat_tables(list(s.chunks)) for s in connector.streams()}
+    finally:
+        connector.close()
+
+
+def test_postgresql_arrow_reader_gives_what_the_cursor_gives(postgres_schema, tmp_path):
+    """Every type the Arrow way reads (ints of every width, real, double, numeric with and without a
+    scale, char, varchar, date, timestamp, timestamptz, bool) comes out as the same values and types as
+    through psycopg; a table with types it leaves alone (jsonb, uuid) is read by the cursor. A numeric
+    that only becomes a canonical decimal may come with a smaller scale (the same numbers)."""
+    pytest.importorskip("adbc_driver_postgresql")
+    import sqlalchemy as sa
+
+    url, _schema = postgres_schema
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(TYPED_TABLES)
+    engine.dispose()
+    mapping = write_mapping(tmp_path / "typed.yaml", TYPED_MAPPING)
+    arrow, cursor = _raw_tables(url, mapping, arrow=True), _raw_tables(url, mapping, arrow=False)
+    for table in ("patients", "locations", "payments"):
+        assert arrow[table].to_pylist() == cursor[table].to_pylist(), table
+        for got, want in zip(arrow[table].schema, cursor[table].schema, strict=True):
+            if pa.types.is_timestamp(want.type) and want.type.tz:  # same instants, UTC vs the session's zone
+                assert pa.types.is_timestamp(got.type) and got.type.tz, got
+            elif (table, got.name) == ("payments", "amount"):
+                assert pa.types.is_decimal(got.type) and got.type.scale < want.type.scale, (got, want)
+            else:
+                assert got.type == want.type, (table, got, want)
+    row = arrow["patients"].to_pylist()[0]
+    assert row["phone"] == 0.1 and str(row["address_line"]) == "120.5000" and row["state"] == "ab "
+    assert str(arrow["payments"].to_pylist()[0]["claim_id"]) == "1.500"  # as displayed: a text column
+    assert str(arrow["payments"].to_pylist()[0]["amount"]) == "30000000.00"
+
+
+def test_postgresql_arrow_reader_uses_one_snapshot_and_cannot_write(postgres_schema, tmp_path):
+    """The ADBC session reads what the checks saw, even when rows change meanwhile, and is read-only."""
+    pytest.importorskip("adbc_driver_postgresql")
+    import sqlalchemy as sa
+
+    from connectors.mapping import load_mapping
+    from connectors.sql import SqlConnector
+
+    url, _schema = postgres_schema
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(TYPED_TABLES)
+    connector = SqlConnector("legacy", url, load_mapping(write_mapping(tmp_path / "typed.yaml", TYPED_MAPPING)))
+    try:
+        connector.check()
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM typed WHERE id = 1")
+        patients = next(s for s in connector.streams() if s.table == "patients")
+        assert pa.concat_tables(list(patients.chunks)).num_rows == 3
+        cur = connector._arrow.cursor()
+        with pytest.raises(Exception, match="read-only transaction"):
+            cur.execute("DELETE FROM typed")
+    finally:
+        connector.close()
+        engine.dispose()
+
+
+def test_postgresql_arrow_reader_refuses_dates_python_cannot_hold(postgres_schema, tmp_path):
+    """'infinity' is a date psycopg refuses; the Arrow way must not load it as some far-off day."""
+    pytest.importorskip("adbc_driver_postgresql")
+    import sqlalchemy as sa
+
+    url, _schema = postgres_schema
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(TYPED_TABLES + "UPDATE typed SET born = 'infinity' WHERE id = 2;")
+    engine.dispose()
+    mapping = write_mapping(tmp_path / "typed.yaml", TYPED_MAPPING)
+    for arrow in (True, False):
+        with pytest.raises(UserFacingError, match=r"reading table patients \(from typed\) failed"):
+            _raw_tables(url, mapping, arrow=arrow)
+
+
+def test_libpq_uri_keeps_every_part():
+    from connectors.sql import libpq_uri
+
+    assert libpq_uri("postgresql+psycopg://dash:p%40ss%20w@db.example:5433/pms?options=-csearch_path%3Dlegacy"
+                     "&sslmode=require") == ("postgresql://dash:p%40ss%20w@db.example:5433/pms"
+                                             "?options=-csearch_path%3Dlegacy&sslmode=require")
+    assert libpq_uri("postgresql+psycopg://u@/pms?host=/run/postgresql") == \
+        "postgresql://u@/pms?host=%2Frun%2Fpostgresql"
