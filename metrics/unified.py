@@ -106,14 +106,25 @@ def unified(con: ibis.BaseBackend, settings_or_params, as_of: dt.date | None = N
     return _Builder(con, params).build()
 
 
-def materialize(con: ibis.BaseBackend, u: Unified, names: tuple[str, ...] | None = None) -> Unified:
+BOOKKEEPING = ("source_system", "legacy_id", "raw_key", "row_date", "_composite")
+
+
+def materialize(con: ibis.BaseBackend, u: Unified, names: tuple[str, ...] | None = None,
+                columns: dict[str, tuple[str, ...]] | None = None) -> Unified:
     """The same view with every kept table computed once into a temporary table of this connection
     (works on a read-only DuckDB file and on PostgreSQL). KPI queries then read small tables instead of
-    repeating the identity translation in every sub-query."""
+    repeating the identity translation in every sub-query.
+
+    ``columns``: per table, the canonical columns the readers need (the view's own bookkeeping
+    columns are always kept); a table not named keeps every column. Writing only what is read
+    keeps the temporary tables small on a large practice."""
     token = uuid.uuid4().hex[:8]
     out = Unified(u.params, raw=dict(u.raw))
     for name, expr in u.tables.items():
         if names is None or name in names:
+            wanted = (columns or {}).get(name)
+            if wanted is not None:
+                expr = expr.select(*[c for c in expr.columns if c in wanted or c in BOOKKEEPING])
             out.tables[name] = con.create_table(f"_kept_{name}_{token}", expr, temp=True)
         else:
             out.tables[name] = expr
@@ -146,10 +157,11 @@ class _Builder:
         return t.legacy_id.isnull().ifelse(own, ibis.literal(f"{self.p.legacy}:") + t.legacy_id)
 
     def id_map(self, name: str) -> ir.Table:
-        """new-source key -> identity, for translating references in new rows."""
+        """new-source key -> identity, for translating references in new rows. Keys are unique within
+        a source (the sync refuses duplicates), so no DISTINCT is needed."""
         if name not in self._id_maps:
             t = self._side(name, self.p.new)
-            self._id_maps[name] = t.select(_k=t[_key_of(name)], _id=self._new_identity(t, name)).distinct()
+            self._id_maps[name] = t.select(_k=t[_key_of(name)], _id=self._new_identity(t, name))
         return self._id_maps[name]
 
     def _translate_legacy(self, t: ir.Table, name: str) -> ir.Table:
@@ -188,9 +200,9 @@ class _Builder:
     def _legacy_claims_without_twin(self) -> ir.Table:
         legacy = self._side("claims", self.p.legacy)
         new = self._side("claims", self.p.new)
-        twins = new.filter(new.legacy_id.notnull()).select(_tw=new.legacy_id).distinct()
+        twins = new.filter(new.legacy_id.notnull()).select(_tw=new.legacy_id)
         lone = legacy.anti_join(twins, legacy.claim_id == twins._tw)
-        return lone.select(_runoff_claim=lone.claim_id).distinct()
+        return lone.select(_runoff_claim=lone.claim_id)  # claim keys are unique within a source
 
     # ------------------------------------------------------------------ build
     def build(self) -> Unified:
