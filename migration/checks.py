@@ -336,9 +336,14 @@ def incomplete_records(patients: ir.Table, coverages: ir.Table) -> list[dict]:
     return out
 
 
-def latest_primary_coverage(scope: Scope) -> ir.Table:
-    """Per legacy patient, the primary coverage with the latest start_date (null earliest; tie: higher key)."""
+def latest_primary_coverage(scope: Scope, patients: ir.Table | None = None) -> ir.Table:
+    """Per legacy patient, the primary coverage with the latest start_date (null earliest; tie: higher key).
+
+    ``patients`` (a table with ``patient_id``) limits the ranking to those patients.
+    """
     cov = scope.legacy("coverages").filter(_.priority == 1)
+    if patients is not None:
+        cov = cov.semi_join(patients, "patient_id")
     window = ibis.window(group_by=cov.patient_id, order_by=[
         ibis.desc(cov.start_date.fill_null(dt.date(1, 1, 1))), ibis.desc(norm.key_order_expr(cov.coverage_id))])
     ranked = cov.mutate(rank=ibis.row_number().over(window))
@@ -352,7 +357,7 @@ def outdated_coverages(scope: Scope, patients: ir.Table) -> list[dict]:
     appts = scope.legacy("appointments")
     recent = appts.filter(appts.scheduled_start.date() >= go_live - dt.timedelta(days=90)).select("patient_id")
     seen = patients.semi_join(recent, "patient_id").select(p_key="patient_id")
-    latest = latest_primary_coverage(scope)
+    latest = latest_primary_coverage(scope, seen.select(patient_id="p_key"))
     joined = seen.left_join(latest, seen.p_key == latest.c_patient)
     verified_day = joined.c_verified.date()
     field_ = ibis.cases(
