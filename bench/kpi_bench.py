@@ -56,26 +56,9 @@ def practice_config(locations: int, config: str | None) -> Path:
         result = generate(PracticeParams(seed=42, locations=locations, today=dt.date(2026, 6, 1),
                                          legacy_path=legacy, new_path=new))
         go_live = result.params.go_live
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'''[project]
-go_live = {(go_live or dt.date(2026, 2, 20)).isoformat()}
-[app]
-database_url = "sqlite:///{folder}/app.db"
-[warehouse]
-url = "duckdb:///{folder}/warehouse.duckdb"
-[[sources]]
-name = "legacy"
-role = "legacy"
-kind = "sql"
-url = "sqlite:///{legacy}"
-mapping = "{REPO}/config/mappings/legacy_pms.yaml"
-[[sources]]
-name = "new"
-role = "new"
-kind = "sql"
-url = "sqlite:///{new}"
-mapping = "{REPO}/config/mappings/new_pms.yaml"
-''')
+    from bench.practice import two_source_config
+
+    path = two_source_config(folder, go_live or dt.date(2026, 2, 20), f"sqlite:///{legacy}", f"sqlite:///{new}")
     from config.settings import load_settings
     from jobs.setup import init_stores
     from jobs.sync import sync_all

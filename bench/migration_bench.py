@@ -63,35 +63,10 @@ def warehouse_settings(locations: int):
         if ensure_large_practice is not None:  # its own config, generated and synced once
             return load_settings(ensure_large_practice())
     legacy, new, go_live = practice_databases(locations)
+    from bench.practice import two_source_config
+
     folder = REPO / "bench" / "data" / f"migration-{locations}"
-    folder.mkdir(parents=True, exist_ok=True)
-    config = folder / "config.toml"
-    config.write_text(f'''[project]
-go_live = {go_live.isoformat()}
-
-[migration]
-run_off_payer_classes = []
-
-[app]
-database_url = "sqlite:///{folder}/app.db"
-
-[warehouse]
-url = "duckdb:///{folder}/warehouse.duckdb"
-
-[[sources]]
-name = "legacy"
-role = "legacy"
-kind = "sql"
-url = "sqlite:///{legacy}"
-mapping = "{REPO}/config/mappings/legacy_pms.yaml"
-
-[[sources]]
-name = "new"
-role = "new"
-kind = "sql"
-url = "sqlite:///{new}"
-mapping = "{REPO}/config/mappings/new_pms.yaml"
-''')
+    config = two_source_config(folder, go_live, f"sqlite:///{legacy}", f"sqlite:///{new}")
     settings = load_settings(config)
     if not (folder / "synced").exists():
         init_stores(settings)

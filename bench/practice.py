@@ -48,12 +48,19 @@ def large_params(directory: Path) -> PracticeParams:
                           new_path=directory / "new_pms.db").resolved()
 
 
-def write_config(directory: Path, params: PracticeParams) -> Path:
-    """A config TOML with absolute paths (the style of tests.conftest.write_config)."""
-    text = f'''[project]
-go_live = {params.go_live.isoformat()}
-practice_name = "Benchmark Practice ({LOCATIONS} locations)"
+MAPPINGS = REPO / "config" / "mappings"
 
+
+def two_source_config(directory: Path, go_live: dt.date, legacy_url: str, new_url: str,
+                      legacy_mapping: Path = MAPPINGS / "legacy_pms.yaml",
+                      new_mapping: Path = MAPPINGS / "new_pms.yaml", practice_name: str | None = None) -> Path:
+    """``directory/config.toml`` for a benchmark: app DB and warehouse in ``directory``, one legacy and
+    one new SQL source, absolute paths (the style of tests.conftest.write_config). Every bench writes
+    its config through this."""
+    name = f'practice_name = "{practice_name}"\n' if practice_name else ""
+    text = f'''[project]
+go_live = {go_live.isoformat()}
+{name}
 [migration]
 run_off_payer_classes = []
 
@@ -67,19 +74,26 @@ url = "duckdb:///{directory}/warehouse.duckdb"
 name = "legacy"
 role = "legacy"
 kind = "sql"
-url = "sqlite:///{params.legacy_path}"
-mapping = "{REPO}/config/mappings/legacy_pms.yaml"
+url = "{legacy_url}"
+mapping = "{legacy_mapping}"
 
 [[sources]]
 name = "new"
 role = "new"
 kind = "sql"
-url = "sqlite:///{params.new_path}"
-mapping = "{REPO}/config/mappings/new_pms.yaml"
+url = "{new_url}"
+mapping = "{new_mapping}"
 '''
+    directory.mkdir(parents=True, exist_ok=True)
     path = directory / "config.toml"
     path.write_text(text)
     return path
+
+
+def write_config(directory: Path, params: PracticeParams) -> Path:
+    return two_source_config(directory, params.go_live, f"sqlite:///{params.legacy_path}",
+                             f"sqlite:///{params.new_path}",
+                             practice_name=f"Benchmark Practice ({LOCATIONS} locations)")
 
 
 def ensure_large_practice(directory: Path = DEFAULT_DIR, sync: bool = True, verbose: bool = True) -> LargePractice:

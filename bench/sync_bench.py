@@ -269,26 +269,11 @@ def _config(folder: Path, legacy_url: str, new_url: str) -> Path:
     for src, dst in ((mappings / "legacy_pms.yaml", legacy_map), (mappings / "new_pms.yaml", new_map)):
         text = src.read_text()
         dst.write_text(text if "sql_dialect:" in text else "sql_dialect: sqlite\n" + text)
-    path = folder / "config.toml"
-    path.write_text(f'''[project]
-go_live = 2026-02-20
-[app]
-database_url = "sqlite:///{folder}/app.db"
-[warehouse]
-url = "duckdb:///{folder}/warehouse.duckdb"
-[[sources]]
-name = "legacy"
-role = "legacy"
-kind = "sql"
-url = "{legacy_url}"
-mapping = "{legacy_map}"
-[[sources]]
-name = "new"
-role = "new"
-kind = "sql"
-url = "{new_url}"
-mapping = "{new_map}"
-''')
+    from datetime import date
+
+    from bench.practice import two_source_config
+
+    path = two_source_config(folder, date(2026, 2, 20), legacy_url, new_url, legacy_map, new_map)
     from config.settings import load_settings
     from jobs.setup import init_stores
 
