@@ -5,7 +5,6 @@ import datetime as dt
 import streamlit as st
 
 from tracker import checklists, plan, plan_rules
-from tracker.editing import EditConflict, NotFound
 from ui import edit_conflict, session
 from ui.exports import download_buttons
 
@@ -82,27 +81,11 @@ with tabs[0]:
             save = c1.form_submit_button("Save", type="primary", key=f"save_item_{key}")
             remove = c2.form_submit_button("Remove item", key=f"remove_item_{key}") if editor else False
         if save:
-            try:
-                checklists.update_item(url, actor, key, v, **changes)
-            except EditConflict as exc:
-                edit_conflict.show_conflict(exc, "item", key)
-            except (ValueError, NotFound) as exc:
-                st.error(str(exc))
-            else:
-                edit_conflict.finish("item", key)
-                edit_conflict.flash("checklists", f"Saved “{item.title}”.")
-                st.rerun()
+            edit_conflict.save("item", key, "checklists", f"Saved “{item.title}”.",
+                               lambda: checklists.update_item(url, actor, key, v, **changes))
         if remove:
-            try:
-                checklists.remove_item(url, actor, key, v)
-            except EditConflict as exc:
-                edit_conflict.show_conflict(exc, "item", key)
-            except NotFound as exc:
-                st.error(str(exc))
-            else:
-                edit_conflict.finish("item", key)
-                edit_conflict.flash("checklists", f"Removed “{item.title}”.")
-                st.rerun()
+            edit_conflict.save("item", key, "checklists", f"Removed “{item.title}”.",
+                               lambda: checklists.remove_item(url, actor, key, v))
 
 if editor:
     with tabs[1], st.form("add_item", clear_on_submit=True):
@@ -140,17 +123,10 @@ if editor:
                 tactive = c3.checkbox("Active", t.active)
                 tsave = st.form_submit_button("Save template item", key=f"save_tpl_{tkey}")
             if tsave:
-                try:
-                    checklists.update_template_item(url, actor, tkey, tv, title=ttitle, owner=towner,
-                                                    due_offset_days=int(toffset), active=tactive)
-                except EditConflict as exc:
-                    edit_conflict.show_conflict(exc, "template", tkey)
-                except ValueError as exc:
-                    st.error(str(exc))
-                else:
-                    edit_conflict.finish("template", tkey)
-                    edit_conflict.flash("checklists", "Template saved.")
-                    st.rerun()
+                edit_conflict.save("template", tkey, "checklists", "Template saved.",
+                                   lambda: checklists.update_template_item(
+                                       url, actor, tkey, tv, title=ttitle, owner=towner,
+                                       due_offset_days=int(toffset), active=tactive))
         with st.form("add_template", clear_on_submit=True):
             ntitle = st.text_input("New template item", key="new_tpl_title")
             c1, c2 = st.columns(2)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from tracker import issue_log, plan
-from tracker.editing import EditConflict, NotFound
+from tracker.editing import NotFound
 from ui import edit_conflict, session
 from ui.exports import download_buttons
 
@@ -75,14 +75,7 @@ with st.form(f"triage_{issue.id}_{v}"):
     resolution = st.text_area("Resolution", issue.resolution or "")
     save = st.form_submit_button("Save triage", type="primary", key=f"save_issue_{issue.id}")
 if save:
-    try:
-        issue_log.triage(url, actor, issue.id, v, status=status, owner=owner.strip() or None, severity=severity,
-                         resolution=resolution.strip() or None)
-    except EditConflict as exc:
-        edit_conflict.show_conflict(exc, "issue", issue.id)
-    except (ValueError, NotFound) as exc:
-        st.error(str(exc))
-    else:
-        edit_conflict.finish("issue", issue.id)
-        edit_conflict.flash("issue_log", f"Issue #{issue.id} saved.")
-        st.rerun()
+    edit_conflict.save("issue", issue.id, "issue_log", f"Issue #{issue.id} saved.",
+                       lambda: issue_log.triage(url, actor, issue.id, v, status=status,
+                                                owner=owner.strip() or None, severity=severity,
+                                                resolution=resolution.strip() or None))

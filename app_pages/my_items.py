@@ -5,7 +5,6 @@ import datetime as dt
 import streamlit as st
 
 from tracker import checklists, plan
-from tracker.editing import EditConflict, NotFound
 from ui import edit_conflict, session
 
 user = session.require_role("my_items")
@@ -45,16 +44,8 @@ if open_items:
         evidence = st.text_input("Evidence (a note or a link)", item.evidence or "")
         save = st.form_submit_button("Save", type="primary", key=f"my_save_{key}")
     if save:
-        try:
-            checklists.update_item(url, actor, key, v, done=done, evidence=evidence or None)
-        except EditConflict as exc:
-            edit_conflict.show_conflict(exc, "item", key)
-        except (ValueError, NotFound) as exc:
-            st.error(str(exc))
-        else:
-            edit_conflict.finish("item", key)
-            edit_conflict.flash("my_items", f"Saved “{item.title}”.")
-            st.rerun()
+        edit_conflict.save("item", key, "my_items", f"Saved “{item.title}”.",
+                           lambda: checklists.update_item(url, actor, key, v, done=done, evidence=evidence or None))
 
 if mine_ms:
     st.subheader("My milestones")

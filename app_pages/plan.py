@@ -66,16 +66,8 @@ with st.expander("Practice profile", expanded=profile is None or profile.plan_ac
                   "providers_by_discipline": {k: int(v) for k, v in (("PT", pt), ("OT", ot), ("SLP", slp)) if v},
                   "current_system": current, "contract_date": contract, "planning_start": planning,
                   "target_go_live": go_live, "rollout": rollout, "parallel_run": parallel}
-        try:
-            plan.save_profile(url, actor, values, expected_version=version)
-        except EditConflict as exc:
-            edit_conflict.show_conflict(exc, "profile", 1)
-        except ValueError as exc:
-            st.error(str(exc))
-        else:
-            edit_conflict.finish("profile", 1)
-            edit_conflict.flash("plan", "Profile saved.")
-            st.rerun()
+        edit_conflict.save("profile", 1, "plan", "Profile saved.",
+                           lambda: plan.save_profile(url, actor, values, expected_version=version))
 
 if profile is None:
     st.info("Enter the practice profile above: the app then proposes a plan dated by the usual timelines.")
@@ -162,28 +154,13 @@ with edit_tab:
         save = st.form_submit_button("Save milestone", type="primary", key=f"save_ms_{m.id}")
         remove = st.form_submit_button("Remove milestone", key=f"remove_ms_{m.id}")
     if save:
-        try:
-            plan.update_milestone(url, actor, m.id, v, title=title, status=status, owner=owner, phase=phase,
-                                  blocked_reason=blocked or None, start_date=start, due_date=due, notes=notes or None)
-        except EditConflict as exc:
-            edit_conflict.show_conflict(exc, "milestone", m.id)
-        except (ValueError, NotFound) as exc:
-            st.error(str(exc))
-        else:
-            edit_conflict.finish("milestone", m.id)
-            edit_conflict.flash("plan", f"Saved “{title}”.")
-            st.rerun()
+        edit_conflict.save("milestone", m.id, "plan", f"Saved “{title}”.",
+                           lambda: plan.update_milestone(
+                               url, actor, m.id, v, title=title, status=status, owner=owner, phase=phase,
+                               blocked_reason=blocked or None, start_date=start, due_date=due, notes=notes or None))
     if remove:
-        try:
-            plan.remove_milestone(url, actor, m.id, v)
-        except EditConflict as exc:
-            edit_conflict.show_conflict(exc, "milestone", m.id)
-        except NotFound as exc:
-            st.error(str(exc))
-        else:
-            edit_conflict.finish("milestone", m.id)
-            edit_conflict.flash("plan", f"Removed “{m.title}”.")
-            st.rerun()
+        edit_conflict.save("milestone", m.id, "plan", f"Removed “{m.title}”.",
+                           lambda: plan.remove_milestone(url, actor, m.id, v))
 
 with deps_tab:
     target = st.selectbox("Milestone", [m.id for m in milestones], format_func=lambda i: f"#{i} {titles[i]}",
@@ -193,16 +170,8 @@ with deps_tab:
     waits = st.multiselect("Waits for", [x.id for x in milestones if x.id != target], default=current.depends_on,
                            format_func=lambda i: f"#{i} {titles[i]}", key=f"deps_{target}_{dv}")
     if st.button("Save dependencies", key=f"save_deps_{target}"):
-        try:
-            plan.set_dependencies(url, actor, target, dv, waits)
-        except EditConflict as exc:
-            edit_conflict.show_conflict(exc, "deps", target)
-        except (ValueError, NotFound) as exc:
-            st.error(str(exc))
-        else:
-            edit_conflict.finish("deps", target)
-            edit_conflict.flash("plan", "Dependencies saved.")
-            st.rerun()
+        edit_conflict.save("deps", target, "plan", "Dependencies saved.",
+                           lambda: plan.set_dependencies(url, actor, target, dv, waits))
 
 with add_tab, st.form("add_milestone", clear_on_submit=True):
     new_title = st.text_input("Title", key="new_ms_title")

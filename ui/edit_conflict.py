@@ -7,10 +7,12 @@ version" (or any other rerun) redraws the form from the current record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
-from tracker.editing import EditConflict
+from tracker.editing import EditConflict, NotFound
 
 
 def _key(kind: str, record_id) -> str:
@@ -53,4 +55,20 @@ def show_conflict(exc: EditConflict, kind: str, record_id) -> None:
                  hide_index=True, width="stretch")
     if st.button("Show their version", key=f"reload_{kind}_{record_id}", icon=":material/refresh:"):
         finish(kind, record_id)
+        st.rerun()
+
+
+def save(kind: str, record_id, page: str, message: str, action: Callable[[], object]) -> None:
+    """Run one save (or removal) of a versioned record. Done: its edit state is cleared, ``message`` is
+    confirmed after the rerun. Someone saved first: both versions are shown. A refused value or a
+    record that is gone: its message."""
+    try:
+        action()
+    except EditConflict as exc:
+        show_conflict(exc, kind, record_id)
+    except (ValueError, NotFound) as exc:
+        st.error(str(exc))
+    else:
+        finish(kind, record_id)
+        flash(page, message)
         st.rerun()
