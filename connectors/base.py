@@ -82,7 +82,7 @@ class RowConverter:
     chunks reuse those types in one C++ pass over the rows (several times faster than transposing in
     Python), falling back to the column-by-column way whenever a value does not fit."""
 
-    def __init__(self, names: list[str]):
+    def __init__(self, names: list):
         self.names = names
         self.struct: pa.StructType | None = None
 
@@ -165,10 +165,21 @@ def check_columns_exist(wanted: list[str], available: list[str], where: str) -> 
     return resolved
 
 
-def assemble(mapping: TableMapping, raw: dict[str, pa.Array], length: int, unmapped: dict[str, Counter]
-             ) -> pa.Table:
+def expr_slot(target: str) -> tuple[str, str]:
+    """Where an expression's values sit in a raw chunk: apart from the source columns, so that an
+    expression whose target has the name of a source column (read by another rule) does not replace
+    that column's values."""
+    return ("expr", target)
+
+
+def slot_label(name: str | tuple[str, str]) -> str:
+    """A raw chunk's slot in words, for messages."""
+    return f"the expression of column {name[1]}" if isinstance(name, tuple) else f"source column {name}"
+
+
+def assemble(mapping: TableMapping, raw: dict, length: int, unmapped: dict[str, Counter]) -> pa.Table:
     """Build one canonical chunk from the raw arrays of a chunk: ``raw`` holds source columns by their
-    mapping name and expression results by their canonical column name."""
+    mapping name and expression results at ``expr_slot(target)``."""
     arrays, names = [], []
     for target, rule in mapping.columns.items():
         if rule.kind == "column":
@@ -178,7 +189,7 @@ def assemble(mapping: TableMapping, raw: dict[str, pa.Array], length: int, unmap
         elif rule.kind == "value":
             array = constant(rule.value, length)
         else:
-            array = raw[target]
+            array = raw[expr_slot(target)]
         names.append(target)
         arrays.append(array)
     return pa.Table.from_arrays(arrays, names=names)

@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from connectors.base import CHUNK_ROWS, TableStream, assemble, check_columns_exist
+from connectors.base import CHUNK_ROWS, TableStream, assemble, check_columns_exist, expr_slot
 from connectors.mapping import Mapping, TableMapping
 from warehouse.errors import MappingError, UserFacingError
 from warehouse.schema import TABLES
@@ -162,7 +162,7 @@ class CsvFolderConnector:
                 raw = {name: batch.column(resolved[name]) for name in tm.source_columns}
                 for target, rule in tm.columns.items():
                     if rule.kind == "expr":
-                        raw[target] = _duckdb_expr(batch, rule.expr, f"mapping {self.mapping.path}, "
+                        raw[expr_slot(target)] = _duckdb_expr(batch, rule.expr, f"mapping {self.mapping.path}, "
                                                                        f"table {tm.table}, column {target}")
                 chunk = assemble(text_rules, raw, batch.num_rows, stream.unmapped)
                 yield _decimal_points(tm.table, chunk) if opts["decimal"] == "," else chunk

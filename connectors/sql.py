@@ -52,6 +52,8 @@ from connectors.base import (
     TableStream,
     assemble,
     check_columns_exist,
+    expr_slot,
+    slot_label,
     to_arrow_column,
 )
 from connectors.mapping import Mapping, TableMapping, check_select
@@ -237,7 +239,7 @@ class SqlConnector:
                 expr = self._sql(rule.expr, f"{where}, column {target}", expression=True)
                 self._check_expr_columns(expr, available, f"{where}, column {target}")
                 select.append(f"({expr})")
-                names.append(target)
+                names.append(expr_slot(target))
         aliases = [f"{expr} AS {quote(f'c{i}')}" for i, expr in enumerate(select)]
         sql = f"SELECT {', '.join(aliases) or '1'} FROM {from_sql}"
         self._probe(sql, tm, where)
@@ -537,7 +539,7 @@ class SqlConnector:
 class _Plan:
     __slots__ = ("sql", "names", "source_names")
 
-    def __init__(self, sql: str, names: list[str], source_names: dict[str, str]):
+    def __init__(self, sql: str, names: list, source_names: dict[str, str]):
         self.sql, self.names, self.source_names = sql, names, source_names
 
 
@@ -585,21 +587,22 @@ def _pg_type(field: pa.Field) -> str:
     return (field.metadata or {}).get(b"POSTGRESQL:type", b"").decode()
 
 
-def _decimal_only(tm: TableMapping) -> frozenset[str]:
-    """The plan names (source columns, expression targets) that feed canonical decimal columns only."""
+def _decimal_only(tm: TableMapping) -> frozenset:
+    """The plan names (source columns, expression slots) that feed canonical decimal columns only."""
     from warehouse.schema import TABLES
 
     kinds = {c.name: c.type for c in TABLES[tm.table].all_columns}
     feeds: dict[str, set[str]] = {}
     for target, rule in tm.columns.items():
         if rule.kind in ("column", "expr"):
-            feeds.setdefault(rule.column if rule.kind == "column" else target, set()).add(kinds.get(target, "str"))
+            slot = rule.column if rule.kind == "column" else expr_slot(target)
+            feeds.setdefault(slot, set()).add(kinds.get(target, "str"))
         elif rule.kind == "coded":
             feeds.setdefault(rule.column, set()).add("coded")
     return frozenset(name for name, types in feeds.items() if types == {"decimal"})
 
 
-def _as_cursor_gives(field: pa.Field, column: pa.Array, name: str, money: bool = False) -> pa.Array:
+def _as_cursor_gives(field: pa.Field, column: pa.Array, name: str | tuple[str, str], money: bool = False) -> pa.Array:
     """One ADBC column as the DB-API reader would have typed psycopg's values: whole numbers int64,
     float4 as the double of its shortest text (psycopg parses '0.1', not 0.10000000149011612),
     NUMERIC (text in ADBC) decimal; dates checked to be ones Python can hold. ``money``: the column
@@ -643,7 +646,7 @@ def _decimals(text: pa.Array, exact: bool = False) -> pa.Array:
     return to_arrow_column([None if v is None else Decimal(v) for v in text.to_pylist()])
 
 
-def _check_python_range(column: pa.Array, name: str) -> None:
+def _check_python_range(column: pa.Array, name: str | tuple[str, str]) -> None:
     if column.null_count == len(column):
         return
     if pa.types.is_date32(column.type):
@@ -655,7 +658,7 @@ def _check_python_range(column: pa.Array, name: str) -> None:
         values = column.view(pa.int64())
     extremes = pc.min_max(values).as_py()
     if extremes["min"] < low or extremes["max"] > high:
-        raise _OutOfRange(f"source column {name} holds a date outside the years 1-9999 (such as 'infinity'), "
+        raise _OutOfRange(f"{slot_label(name)} holds a date outside the years 1-9999 (such as 'infinity'), "
                           f"which the reader cannot represent")
 
 

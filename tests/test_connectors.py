@@ -196,3 +196,23 @@ def test_truncated_csv_and_wrong_encoding(tmp_path):
     with pytest.raises(UserFacingError, match=r"patients.csv \(table patients\) is not valid utf-8-sig text.*"
                                               r"encoding: cp1252"):
         _read_all(connector)
+
+
+def test_an_expression_named_like_a_source_column_leaves_that_column_alone(tmp_path):
+    """A source column called ``payer_id`` feeds patient_id while the expression of the canonical
+    payer_id reads another column: each keeps its own values, from a database and from a CSV export."""
+    db = make_pms(tmp_path / "pms.db")
+    text = MAPPING.replace("SELECT c.ClaimNo, c.PatID, c.PayerID", "SELECT c.ClaimNo, c.PatID AS payer_id, c.PayerID") \
+        .replace("      patient_id: PatID\n      payer_id: PayerID\n",
+                 "      patient_id: payer_id\n      payer_id: {expr: \"lower(PayerID)\"}\n")
+    claims = _read_all(SqlConnector("legacy", f"sqlite:///{db}", _mapping(text)))["claims"][0]
+    assert [(r["patient_id"], r["payer_id"]) for r in claims] == [(100, "mcr"), (100, "mcr"), (101, "bcbs")]
+
+    folder = make_csv_folder(tmp_path / "exports")
+    path = folder / "claims.csv"
+    path.write_bytes(path.read_bytes().replace(b"ClaimNo;PatID;", b"ClaimNo;payer_id;", 1))
+    csv_text = csv_mapping().replace("      patient_id: PatID\n      payer_id: PayerID\n",
+                                     "      patient_id: payer_id\n      payer_id: {expr: \"lower(PayerID)\"}\n")
+    mapping = load_mapping(write_mapping(tmp_path / "csv.yaml", csv_text))
+    claims = _read_all(CsvFolderConnector("legacy", str(folder), mapping))["claims"][0]
+    assert [(r["patient_id"], r["payer_id"]) for r in claims] == [("100", "mcr"), ("100", "mcr"), ("101", "bcbs")]

@@ -198,7 +198,7 @@ tables:
     columns: {location_id: id, name: doc, state: ref}
   payments:
     from: typed
-    columns: {payment_id: id, claim_id: free, payment_date: born, amount: {expr: "big / 100.0"}}
+    columns: {payment_id: id, claim_id: amount, payment_date: born, amount: {expr: "big / 100.0"}}
 """
 
 TYPED_TABLES = """
@@ -242,7 +242,8 @@ def test_postgresql_arrow_reader_gives_what_the_cursor_gives(postgres_schema, tm
     """Every type the Arrow way reads (ints of every width, real, double, numeric with and without a
     scale, char, varchar, date, timestamp, timestamptz, bool) comes out as the same values and types as
     through psycopg; a table with types it leaves alone (jsonb, uuid) is read by the cursor. A numeric
-    that only becomes a canonical decimal may come with a smaller scale (the same numbers)."""
+    that only becomes a canonical decimal may come with a smaller scale (the same numbers). An expression
+    whose target is named like a source column leaves that column alone."""
     pytest.importorskip("adbc_driver_postgresql")
     import sqlalchemy as sa
 
@@ -264,7 +265,9 @@ def test_postgresql_arrow_reader_gives_what_the_cursor_gives(postgres_schema, tm
                 assert got.type == want.type, (table, got, want)
     row = arrow["patients"].to_pylist()[0]
     assert row["phone"] == 0.1 and str(row["address_line"]) == "120.5000" and row["state"] == "ab "
-    assert str(arrow["payments"].to_pylist()[0]["claim_id"]) == "1.500"  # as displayed: a text column
+    assert str(row["city"]) == "1.500"  # as displayed: a text column
+    # the source column "amount" keeps its values beside the expression whose target is named amount
+    assert str(arrow["payments"].to_pylist()[0]["claim_id"]) == "120.5000"
     assert str(arrow["payments"].to_pylist()[0]["amount"]) == "30000000.00"
 
 
