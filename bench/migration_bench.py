@@ -1,6 +1,6 @@
 """Migration check speed on the 100-location practice, against datacompy on the same run.
 
-    nice python bench/migration_bench.py [--locations 100] [--repeat 1]
+    nice python bench/migration_bench.py [--locations 100] [--repeat 3] [--synthetic N]
 
 1. The large practice's legacy and new PMS databases (bench/practice.py ensure_large_practice(), else
    generated here) are synced once into a DuckDB warehouse in bench/data/migration-<n>/.
@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -76,6 +78,8 @@ def warehouse_settings(locations: int):
 
 
 def time_ours(settings) -> tuple[float, dict]:
+    import ibis.backends.duckdb  # noqa: F401 - loaded before the clock starts, as datacompy's import is
+
     from migration.runner import check_settings
 
     started = time.perf_counter()
@@ -110,6 +114,8 @@ def main() -> None:
     parser.add_argument("--locations", type=int, default=100)
     parser.add_argument("--synthetic", type=int, default=0,
                         help="instead of the generated practice: a synthetic warehouse with this many patients")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each side this many times, alternating, and compare the medians")
     args = parser.parse_args()
     if args.synthetic:
         from bench.migration_synthetic import synthetic_settings
@@ -117,10 +123,17 @@ def main() -> None:
         settings = synthetic_settings(args.synthetic)
     else:
         settings = warehouse_settings(args.locations)
-    ours, ours_info = time_ours(settings)
-    theirs, theirs_info = time_datacompy(settings)
+    ours_runs, theirs_runs = [], []
+    for _ in range(max(1, args.repeat)):
+        seconds, ours_info = time_ours(settings)
+        ours_runs.append(seconds)
+        seconds, theirs_info = time_datacompy(settings)
+        theirs_runs.append(seconds)
+    ours, theirs = statistics.median(ours_runs), statistics.median(theirs_runs)
     print(json.dumps({"locations": args.locations, "ours_seconds": round(ours, 2),
                       "datacompy_seconds": round(theirs, 2), "speedup": round(theirs / ours, 1),
+                      "ours_runs": [round(x, 2) for x in ours_runs], "datacompy_runs": [round(x, 2) for x in theirs_runs],
+                      "load_average": [round(x, 1) for x in os.getloadavg()],
                       "ours": ours_info, "datacompy": theirs_info}, indent=2, default=str))
 
 

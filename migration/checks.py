@@ -77,7 +77,8 @@ class Checker:
         self.table_counts: dict[str, dict[str, int]] = {}
         self._claim_pairs: ir.Table | None = None
         self._auth_remaining: ir.Table | None = None
-        self._compared: dict[str, tuple[list[str], list[dict]]] = {}
+        self._losers: dict[str, list[tuple[str, str]]] = {}
+        self._compared: dict[str, tuple[list[str], list[dict], list[tuple[str, str]]]] = {}
 
     # ------------------------------------------------------------------ matching
     def matches(self, table: str) -> ir.Table:
@@ -88,32 +89,28 @@ class Checker:
         named = self.scope.new(table).filter(_.legacy_id.notnull())
         groups = named.group_by("legacy_id").agg(copies=_.count()).filter(_.copies > 1)
         copies = named.semi_join(groups, "legacy_id").select("legacy_id", key).to_pandas()
+        losers: list[tuple[str, str]] = []
         if len(copies):
-            losers = []
-            for _lid, keys in copies.groupby("legacy_id")[key]:
+            for lid, keys in copies.groupby("legacy_id")[key]:
                 best = norm.lowest_key(list(keys))
-                losers.extend(k for k in keys if k != best)
-            if len(losers) <= 1000:
-                named = named.filter(~named[key].isin(losers))
+                losers.extend((k, lid) for k in keys if k != best)
+            loser_keys = [k for k, _lid in losers]
+            if len(loser_keys) <= 1000:
+                named = named.filter(~named[key].isin(loser_keys))
             else:
-                named = named.anti_join(ibis.memtable(pd.DataFrame({key: losers})), key)
+                named = named.anti_join(ibis.memtable(pd.DataFrame({key: loser_keys})), key)
         self._matches[table] = named
+        self._losers[table] = losers
         return named
 
     # ------------------------------------------------------------------ missing / extra
     def missing_and_extra(self) -> list[dict]:
         out = []
         for table in SCOPE_TABLES:
-            key = KEYS[table]
-            named = self.scope.new(table).filter(_.legacy_id.notnull())
-            missing = self.compared(table)[0]
-            legacy_all = self.scope.legacy(table)
-            extra = named.anti_join(legacy_all, named.legacy_id == legacy_all[key]).select(key, "legacy_id")
-            extra = extra.to_pandas()
+            missing, _mismatches, extra = self.compared(table)
             severity = "blocker" if table in BLOCKER_MISSING else "warning"
             out += [finding("missing_in_new", table, "legacy", k, severity=severity) for k in missing]
-            out += [finding("extra_in_new", table, "new", r[key], new=r["legacy_id"])
-                    for r in extra.to_dict("records")]
+            out += [finding("extra_in_new", table, "new", k, new=lid) for k, lid in extra]
             total = self.scope.count(table)
             self.table_counts[table] = {"in_scope": total, "matched": total - len(missing),
                                         "missing": len(missing), "extra": len(extra)}
@@ -124,7 +121,8 @@ class Checker:
               extra_new: tuple[str, ...] = (), how: str = "inner") -> ir.Table:
         """In-scope legacy records joined to their match: l_<col>, n_<col> and t_<ref> (translated).
 
-        With ``how="left"`` the legacy records without a match are kept too (their n_ columns null)."""
+        With ``how="left"`` the legacy records without a match are kept too (their n_ columns null);
+        with ``how="outer"`` also the matches without an in-scope legacy record (their l_ columns null)."""
         key = KEYS[table]
         kinds = norm.COMPARED_FIELDS.get(table, {})
         legacy = self.scope.in_scope(table)
@@ -145,25 +143,28 @@ class Checker:
             out += self.compared(table)[1]
         return out
 
-    def compared(self, table: str) -> tuple[list[str], list[dict]]:
-        """(keys of in-scope legacy records without a match, field_mismatch findings) of one table.
+    def compared(self, table: str) -> tuple[list[str], list[dict], list[tuple[str, str]]]:
+        """(keys of in-scope legacy records without a match, field_mismatch findings, (key, legacy_id)
+        of the new records whose legacy_id names no legacy record) of one table.
 
-        One join per table serves both: every in-scope legacy record left-joined to its match. Two
-        stages: records without a match or whose raw values differ anywhere (plain comparisons over
-        every pair) are kept aside; then normalization runs on those candidates only (regular
-        expressions are the costly part on a million records)."""
+        One join per table serves all three: every in-scope legacy record full-outer-joined to its match.
+        Two stages: records on one side only, or whose raw values differ anywhere (plain comparisons
+        over every pair), are kept aside; then normalization runs on those candidates only (regular
+        expressions are the costly part on a million records). A match without an in-scope legacy
+        record is extra only when no legacy record at all has its key: that last test runs on those
+        few, so the legacy table is only scanned, never built into a hash table."""
         if table not in self._compared:
             self._compared[table] = self._compare(table)
         return self._compared[table]
 
-    def _compare(self, table: str) -> tuple[list[str], list[dict]]:
+    def _compare(self, table: str) -> tuple[list[str], list[dict], list[tuple[str, str]]]:
         kinds = norm.COMPARED_FIELDS[table]
         out: list[dict] = []
         missing: list[str] = []
         fields = list(kinds)
         extra = ("scheduled_start",) if table == "appointments" and "scheduled_start" not in fields else ()
-        pair = self.pairs(table, fields, extra_legacy=extra, how="left")
-        raw_differs = [pair.n_key.isnull()]
+        pair = self.pairs(table, fields, extra_legacy=extra, how="outer")
+        raw_differs = [pair.n_key.isnull(), pair.l_key.isnull()]
         for col, kind in kinds.items():
             lv, nv = pair[f"l_{col}"], pair[f"n_{col}"]
             if kind.startswith("ref:"):
@@ -172,7 +173,8 @@ class Checker:
                                    | (lv.notnull() & nv.notnull() & (tv.isnull() | (lv != tv))).fill_null(False))
             else:
                 raw_differs.append(~lv.identical_to(nv) & norm.may_differ(lv, nv, kind))
-        candidates = self.scope.keep(pair.filter(ibis.or_(*raw_differs)))
+        kept = self.scope.keep(pair.filter(ibis.or_(*raw_differs)))
+        candidates = kept.filter(kept.l_key.notnull())
         flags = {}
         for col, kind in kinds.items():
             lv, nv = candidates[f"l_{col}"], candidates[f"n_{col}"]
@@ -195,7 +197,18 @@ class Checker:
                     severity = "blocker" if (table, col) in norm.BLOCKER_FIELDS else "warning"
                     out.append(finding("field_mismatch", table, "legacy", r["l_key"], col, r[f"l_{col}"],
                                        r[f"n_{col}"], severity, TABLES[table].column(col).type))
-        return missing, out
+        return missing, out, self._extra(table, kept)
+
+    def _extra(self, table: str, kept: ir.Table) -> list[tuple[str, str]]:
+        """New records whose legacy_id is no legacy record's key: the matches left alone by the outer
+        join whose legacy_id no legacy record has, and the other copies of those legacy_ids."""
+        legacy_all = self.scope.legacy(table)
+        alone = kept.filter(kept.l_key.isnull()).select("n_key", "n_lid")
+        absent = alone.anti_join(legacy_all, alone.n_lid == legacy_all[KEYS[table]]).to_pyarrow().to_pylist()
+        extra = [(r["n_key"], r["n_lid"]) for r in absent]
+        absent_ids = {lid for _key, lid in extra}
+        extra += [(k, lid) for k, lid in self._losers.get(table, []) if lid in absent_ids]
+        return extra
 
     # ------------------------------------------------------------------ balances
     def claim_balance_pairs(self) -> ir.Table:
@@ -207,9 +220,8 @@ class Checker:
         return self._claim_pairs
 
     def _claim_balance_pairs(self) -> ir.Table:
-        legacy_bal = self.scope.balances(self.p.legacy).semi_join(self.scope.in_scope_keys("claims"), "claim_id")
-        legacy_bal = legacy_bal.select(l_key="claim_id", l_payer="payer_id", l_service="service_date_from",
-                                       l_bal="balance")
+        legacy_bal = self.scope.open_claims_in_scope().select(l_key="claim_id", l_payer="payer_id",
+                                                              l_service="service_date_from", l_bal="balance")
         new_bal = self.scope.balances(self.p.new).semi_join(self.matches("claims"), "claim_id")
         new_bal = new_bal.select(n_key="claim_id", n_lid="legacy_id", n_bal="balance")
         return legacy_bal.left_join(new_bal, legacy_bal.l_key == new_bal.n_lid)

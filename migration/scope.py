@@ -91,7 +91,8 @@ class Scope:
         return self._cache[name]
 
     def _open_balances(self, source: str) -> ir.Table:
-        """The claims posted by C with a positive balance at C (same values as ``_balances``).
+        """The claims posted by C with a positive balance at C, with every claim column (same
+        balances as ``_balances``).
 
         Charges, payments and adjustments are stacked and summed per claim in one grouping (rather
         than two groupings joined to every claim); only the few open claims are joined back.
@@ -107,10 +108,8 @@ class Scope:
         sums = parts.group_by(s_claim="claim_id").agg(balance=_.amount.sum())
         open_ = sums.filter(sums.balance > 0)
         joined = posted.join(open_, posted.claim_id == open_.s_claim)
-        return joined.select(
-            claim_id=joined.claim_id, patient_id=joined.patient_id, payer_id=joined.payer_id,
-            service_date_from=joined.service_date_from, legacy_id=joined.legacy_id, posted=ibis.literal(True),
-            balance=joined.balance)
+        # Every claim column is kept: the in-scope claims are read from here, not from the claims table.
+        return joined.select(*[joined[c] for c in claims.columns], posted=ibis.literal(True), balance=joined.balance)
 
     def _balances(self, source: str) -> ir.Table:
         c = self.p.cutover
@@ -149,10 +148,13 @@ class Scope:
         return open_.filter(self.is_run_off(open_.payer_class))
 
     # ------------------------------------------------------------------ scope per table
-    def claims(self) -> ir.Table:
+    def open_claims_in_scope(self) -> ir.Table:
+        """The in-scope legacy claims with their balance at C and payer class (a kept table, small)."""
         open_ = self.legacy_open_claims()
-        keys = open_.filter(~self.is_run_off(open_.payer_class)).select("claim_id")
-        return self.legacy("claims").semi_join(keys, "claim_id")
+        return open_.filter(~self.is_run_off(open_.payer_class))
+
+    def claims(self) -> ir.Table:
+        return self.open_claims_in_scope().select(*self.legacy("claims").columns)
 
     def authorizations(self) -> ir.Table:
         t = self.legacy("authorizations")
@@ -188,10 +190,6 @@ class Scope:
     def coverages(self) -> ir.Table:
         t = self.legacy("coverages").semi_join(self.patient_keys_kept(), "patient_id")
         return t.filter(t.end_date.isnull() | (t.end_date >= self.p.go_live))
-
-    def in_scope_keys(self, table: str) -> ir.Table:
-        """Just the keys of the in-scope legacy records."""
-        return self.in_scope(table).select(KEYS[table])
 
     def in_scope(self, table: str) -> ir.Table:
         """The legacy records of ``table`` that must be in the new system.

@@ -177,6 +177,11 @@ def test_users_page_adds_and_disables(demo_env):
 
 
 def test_audit_log_page_filters(demo_env):
+    """A failed sign-in (made here, so the test does not rely on another test's) is found by its action."""
+    from auth.users import AuthError, authenticate
+
+    with pytest.raises(AuthError):
+        authenticate(demo_env.database_url, USERNAME_OF["billing"], "not the password")
     at = _page(demo_env, "audit_log", "administrator")
     assert not at.exception
     at.selectbox(key="audit_action").select(audit.SIGN_IN_FAILED)
