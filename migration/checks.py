@@ -76,6 +76,7 @@ class Checker:
         self._matches: dict[str, ir.Table] = {}
         self.table_counts: dict[str, dict[str, int]] = {}
         self._claim_pairs: ir.Table | None = None
+        self._twin_balances: ir.Table | None = None
         self._auth_remaining: ir.Table | None = None
         self._losers: dict[str, list[tuple[str, str]]] = {}
         self._compared: dict[str, tuple[list[str], list[dict], list[tuple[str, str]]]] = {}
@@ -88,7 +89,8 @@ class Checker:
         key = KEYS[table]
         named = self.scope.new(table).filter(_.legacy_id.notnull())
         groups = named.group_by("legacy_id").agg(copies=_.count()).filter(_.copies > 1)
-        copies = named.semi_join(groups, "legacy_id").select("legacy_id", key).to_pandas()
+        with self.scope.grouping_threads():
+            copies = named.semi_join(groups, "legacy_id").select("legacy_id", key).to_pandas()
         losers: list[tuple[str, str]] = []
         if len(copies):
             for lid, keys in copies.groupby("legacy_id")[key]:
@@ -222,9 +224,14 @@ class Checker:
     def _claim_balance_pairs(self) -> ir.Table:
         legacy_bal = self.scope.open_claims_in_scope().select(l_key="claim_id", l_payer="payer_id",
                                                               l_service="service_date_from", l_bal="balance")
-        new_bal = self.scope.balances(self.p.new).semi_join(self.matches("claims"), "claim_id")
-        new_bal = new_bal.select(n_key="claim_id", n_lid="legacy_id", n_bal="balance")
+        new_bal = self.twin_balances().select(n_key="claim_id", n_lid="legacy_id", n_bal="balance")
         return legacy_bal.left_join(new_bal, legacy_bal.l_key == new_bal.n_lid)
+
+    def twin_balances(self) -> ir.Table:
+        """Balances at C of the new claims that are the match of a legacy claim (kept once)."""
+        if self._twin_balances is None:
+            self._twin_balances = self.scope.claim_balances(self.p.new, self.matches("claims"))
+        return self._twin_balances
 
     def ar_balance_mismatches(self) -> list[dict]:
         pairs = self.claim_balance_pairs().filter(_.n_key.notnull())
@@ -236,8 +243,7 @@ class Checker:
 
     def run_off_twins(self) -> list[dict]:
         run_off = self.scope.run_off_claims().select(l_key="claim_id", l_bal="balance")
-        new_bal = self.scope.balances(self.p.new).semi_join(self.matches("claims"), "claim_id")
-        new_bal = new_bal.select(n_lid="legacy_id", n_bal="balance")
+        new_bal = self.twin_balances().select(n_lid="legacy_id", n_bal="balance")
         rows = run_off.join(new_bal, run_off.l_key == new_bal.n_lid).to_pandas()
         return [finding("run_off_claim_in_new", "claims", "legacy", r["l_key"], None, norm.money(r["l_bal"]),
                         norm.money(r["n_bal"]), "blocker") for r in rows.to_dict("records")]

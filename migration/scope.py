@@ -7,8 +7,10 @@ rule (payments and non-PR adjustments dated up to C; a claim created after C is 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import ibis
@@ -87,8 +89,29 @@ class Scope:
         name = f"balances:{source}"
         if name not in self._cache:
             expr = self._open_balances(source) if source == self.p.legacy else self._balances(source)
-            self._cache[name] = self.keep(expr)
+            with self.grouping_threads():
+                self._cache[name] = self.keep(expr)
         return self._cache[name]
+
+    @contextlib.contextmanager
+    def grouping_threads(self, at_least: int = 4) -> Iterator[None]:
+        """DuckDB splits a grouping into partitions by its thread count. With two threads, the legacy
+        claims' millions of groups make partitions too large for the processor's cache; four threads
+        (on the same two cores) make smaller ones: 1.0 s instead of 1.7 s for the legacy balances at
+        100 locations, 0.16 s instead of 0.24 s for the copies of the appointments' legacy_ids (joins
+        gain nothing). Other backends, and machines with more threads already, are left alone."""
+        if getattr(self.con, "name", "") != "duckdb":
+            yield
+            return
+        threads = int(self.con.raw_sql("SELECT current_setting('threads')").fetchone()[0])
+        if threads >= at_least:
+            yield
+            return
+        self.con.raw_sql(f"SET threads = {at_least}")
+        try:
+            yield
+        finally:
+            self.con.raw_sql(f"SET threads = {threads}")
 
     def _open_balances(self, source: str) -> ir.Table:
         """The claims posted by C with a positive balance at C, with every claim column (same
@@ -111,13 +134,23 @@ class Scope:
         # Every claim column is kept: the in-scope claims are read from here, not from the claims table.
         return joined.select(*[joined[c] for c in claims.columns], posted=ibis.literal(True), balance=joined.balance)
 
-    def _balances(self, source: str) -> ir.Table:
+    def claim_balances(self, source: str, claims: ir.Table) -> ir.Table:
+        """``balances`` of some claims of ``source`` only (e.g. the new claims matched to legacy ones),
+        kept once per call: only their payments and adjustments are summed."""
+        with self.grouping_threads():
+            return self.keep(self._balances(source, claims))
+
+    def _balances(self, source: str, claims: ir.Table | None = None) -> ir.Table:
         c = self.p.cutover
-        claims = self.rows("claims", source)
-        paid = (self.rows("payments", source).filter(_.payment_date <= c)
-                .group_by("claim_id").agg(paid=_.amount.sum()))
-        adjusted = (self.rows("adjustments", source).filter((_.adjustment_date <= c) & (_.group_code != "PR"))
-                    .group_by("claim_id").agg(adjusted=_.amount.sum()))
+        pay = self.rows("payments", source).filter(_.payment_date <= c)
+        adj = self.rows("adjustments", source).filter((_.adjustment_date <= c) & (_.group_code != "PR"))
+        if claims is None:
+            claims = self.rows("claims", source)
+        else:
+            ids = claims.select("claim_id")
+            pay, adj = pay.semi_join(ids, "claim_id"), adj.semi_join(ids, "claim_id")
+        paid = pay.group_by("claim_id").agg(paid=_.amount.sum())
+        adjusted = adj.group_by("claim_id").agg(adjusted=_.amount.sum())
         joined = (claims.left_join(paid, claims.claim_id == paid.claim_id)
                   .left_join(adjusted, claims.claim_id == adjusted.claim_id))
         posted = joined.created_at.date() <= c
