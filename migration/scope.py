@@ -24,6 +24,9 @@ KEYS = {"locations": "location_id", "providers": "provider_id", "payers": "payer
         "claims": "claim_id"}
 
 
+GROUPING_THREADS = 4  # see Scope.grouping_threads
+
+
 @dataclass(frozen=True)
 class Params:
     """The inputs of one check: go-live, the two source names and the run-off payer classes."""
@@ -94,24 +97,30 @@ class Scope:
         return self._cache[name]
 
     @contextlib.contextmanager
-    def grouping_threads(self, at_least: int = 4) -> Iterator[None]:
+    def grouping_threads(self, at_least: int = GROUPING_THREADS) -> Iterator[None]:
         """DuckDB splits a grouping into partitions by its thread count. With two threads, the legacy
         claims' millions of groups make partitions too large for the processor's cache; four threads
         (on the same two cores) make smaller ones: 1.0 s instead of 1.7 s for the legacy balances at
         100 locations, 0.16 s instead of 0.24 s for the copies of the appointments' legacy_ids (joins
         gain nothing). Other backends, and machines with more threads already, are left alone."""
-        if getattr(self.con, "name", "") != "duckdb":
+        threads = self.threads()
+        if threads is None or threads >= at_least:
             yield
             return
-        threads = int(self.con.raw_sql("SELECT current_setting('threads')").fetchone()[0])
-        if threads >= at_least:
-            yield
-            return
-        self.con.raw_sql(f"SET threads = {at_least}")
+        self.set_threads(at_least)
         try:
             yield
         finally:
-            self.con.raw_sql(f"SET threads = {threads}")
+            self.set_threads(threads)
+
+    def threads(self) -> int | None:
+        """DuckDB's thread count (shared by every connection to the database); None elsewhere."""
+        if getattr(self.con, "name", "") != "duckdb":
+            return None
+        return int(self.con.raw_sql("SELECT current_setting('threads')").fetchone()[0])
+
+    def set_threads(self, threads: int) -> None:
+        self.con.raw_sql(f"SET threads = {int(threads)}")
 
     def _open_balances(self, source: str) -> ir.Table:
         """The claims posted by C with a positive balance at C, with every claim column (same

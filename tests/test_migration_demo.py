@@ -42,3 +42,24 @@ def test_demo_has_a_stored_run_and_a_signed_off_sample(demo_settings):
     state = spot_checks.sign_off_state(demo_settings.database_url)
     assert state is not None and state.signed_off and state.reviewed == state.size
     assert 0.10 <= state.size / state.population <= 0.15
+
+
+def test_checks_beside_the_balances_give_what_one_connection_gives(demo_settings, monkeypatch):
+    """On DuckDB the appointments' comparison and the duplicate patients run on a second connection
+    while the claim balances are summed; run all on one connection, findings and receipts are the
+    same, and the database's thread count is back to what it was."""
+    from migration import checks
+    from migration.runner import check_settings, params_for
+    from warehouse.store import reading
+
+    with reading(demo_settings.warehouse_url) as con:
+        threads = con.raw_sql("SELECT current_setting('threads')").fetchone()[0]
+        beside = checks.Beside.start(checks.Checker(con, params_for(demo_settings)))
+        assert beside is not None and beside.con is not con
+        beside.close()
+        assert con.raw_sql("SELECT current_setting('threads')").fetchone()[0] == threads
+    together = check_settings(demo_settings)
+    monkeypatch.setattr(checks.Beside, "start", classmethod(lambda cls, checker: None))
+    alone = check_settings(demo_settings)
+    assert together.findings == alone.findings and together.findings
+    assert together.summary == alone.summary

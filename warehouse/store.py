@@ -51,6 +51,19 @@ def _snapshot_reader(path: Path) -> ibis.BaseBackend:
     return ibis.duckdb.from_connection(con)
 
 
+def second_reader(con: ibis.BaseBackend) -> ibis.BaseBackend | None:
+    """Another connection to the same DuckDB database as ``con`` (same snapshot, own temporary tables),
+    for queries run beside it in another thread; None for other backends. Close it with
+    ``disconnect()``."""
+    raw = getattr(con, "con", None)
+    if getattr(con, "name", "") != "duckdb" or raw is None:
+        return None
+    database = raw.execute("SELECT current_database()").fetchone()[0]
+    cursor = raw.cursor()
+    cursor.execute(f'USE "{database}"')
+    return ibis.duckdb.from_connection(cursor)
+
+
 def ensure_schema(url: str) -> list[str]:
     """Create missing canonical tables, opening the live file for writing only when some are missing
     (a DuckDB file held open by readers in other processes cannot be opened for writing)."""
