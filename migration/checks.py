@@ -332,11 +332,11 @@ class Checker:
 
 
 class Beside:
-    """The checks that need nothing the others keep (the comparison of the tables whose scope is a
-    plain filter, the duplicate patients of both systems, the balances of the new claims), run on a second connection to the same
-    DuckDB snapshot in a thread while the main connection sums the legacy claim balances and compares
-    the tables whose scope depends on them: alone, the check leaves about a fifth of two cores idle.
-    Other backends run all on one connection."""
+    """The work that needs nothing the main connection keeps (the comparison of the tables whose scope
+    is a plain filter, the duplicate patients of both systems, the balances of the new claims), run in
+    a thread on a second connection to the same DuckDB snapshot, while the main connection sums the
+    legacy claim balances and compares the tables whose scope depends on them. Alone, the check left
+    about a fifth of two cores idle (bench/RESULTS.md). Other backends run all on one connection."""
 
     TABLES = ("appointments", "authorizations", "locations", "providers", "payers")
 
