@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -116,7 +117,7 @@ class Checker:
             severity = "blocker" if table in BLOCKER_MISSING else "warning"
             out += [finding("missing_in_new", table, "legacy", k, severity=severity) for k in missing]
             out += [finding("extra_in_new", table, "new", k, new=lid) for k, lid in extra]
-            total = self.scope.count(table)
+            total = beside[table].result()[1] if table in beside else self.scope.count(table)
             self.table_counts[table] = {"in_scope": total, "matched": total - len(missing),
                                         "missing": len(missing), "extra": len(extra)}
         self.table_counts = {t: self.table_counts[t] for t in SCOPE_TABLES if t in self.table_counts}
@@ -162,7 +163,7 @@ class Checker:
         if table not in self._compared:
             beside = self._beside
             if beside is not None and table in beside.compared:
-                self._compared[table] = beside.compared[table].result()
+                self._compared[table] = beside.compared[table].result()[0]
             else:
                 self._compared[table] = self._compare(table)
         return self._compared[table]
@@ -312,37 +313,40 @@ class Checker:
     def run(self) -> list[dict]:
         self._beside = Beside.start(self)
         try:
+            if self._beside is not None:  # the record-quality checks only wait for the patients in scope
+                self._beside.check_patients(self.scope.patient_keys_kept().to_pyarrow())
             findings = self.missing_and_extra()
             findings += self.field_mismatches()
             findings += self.ar_balance_mismatches()
             findings += self.run_off_twins()
             findings += self.authorization_mismatches()
             if self._beside is not None:
-                findings += self._beside.duplicates()
+                findings += self._beside.record_quality()
             else:
-                findings += self.duplicates(self.p.legacy, "legacy")
-                findings += self.duplicates(self.p.new, "new")
+                findings += self.record_quality()
         finally:
             if self._beside is not None:
                 self._beside.close()
                 self._beside = None
-        findings += self.incomplete()
-        findings += self.outdated()
         return sort_findings(findings)
+
+    def record_quality(self) -> list[dict]:
+        """Duplicate patients in both systems, incomplete records, outdated coverage."""
+        return (self.duplicates(self.p.legacy, "legacy") + self.duplicates(self.p.new, "new") + self.incomplete()
+                + self.outdated())
 
 
 class Beside:
     """The work that needs nothing the main connection keeps (the comparison of the tables whose scope
-    is a plain filter, the duplicate patients of both systems, the balances of the new claims), run in
-    a thread on a second connection to the same DuckDB snapshot, while the main connection sums the
-    legacy claim balances and compares the tables whose scope depends on them. Alone, the check left
+    is a plain filter, the duplicate patients of both systems, the balances of the new claims) and,
+    once the main connection hands over the in-scope patient keys, the incomplete-record and
+    outdated-coverage checks: run in a thread on a second connection to the same DuckDB snapshot,
+    while the main connection sums the legacy claim balances and compares the other tables. Alone, the check left
     about a fifth of two cores idle (bench/RESULTS.md). Other backends run all on one connection."""
 
     TABLES = ("appointments", "authorizations", "locations", "providers", "payers")
 
     def __init__(self, params: Params, con: ibis.BaseBackend, scope: Scope):
-        from concurrent.futures import ThreadPoolExecutor
-
         self.con = con
         # The thread count is the database's, shared with the main connection: raised once for the
         # whole check (so that neither side lowers it under the other's grouping), restored at close.
@@ -352,10 +356,13 @@ class Beside:
             scope.set_threads(GROUPING_THREADS)
         self.checker = Checker(con, params)
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migration-check")
-        self.compared = {t: self.pool.submit(self.checker.compared, t) for t in self.TABLES}
+        # per table: (the comparison, the count of in-scope legacy records)
+        self.compared = {t: self.pool.submit(lambda t=t: (self.checker.compared(t), self.checker.scope.count(t)))
+                         for t in self.TABLES}
         self.found = self.pool.submit(lambda: self.checker.duplicates(params.legacy, "legacy")
                                       + self.checker.duplicates(params.new, "new"))
         self.twin_balances = self.pool.submit(lambda: self.checker.twin_balances().to_pyarrow())
+        self.quality: Future | None = None
 
     @classmethod
     def start(cls, checker: Checker) -> Beside | None:
@@ -364,12 +371,21 @@ class Beside:
         con = second_reader(checker.con)
         return None if con is None else cls(checker.p, con, checker.scope)
 
-    def duplicates(self) -> list[dict]:
-        return self.found.result()
+    def check_patients(self, keys) -> None:
+        """Queue the incomplete-record and outdated-coverage checks, given the in-scope patient keys."""
+        def work() -> list[dict]:
+            self.checker.scope.adopt_patient_keys(keys)
+            return self.checker.incomplete() + self.checker.outdated()
+
+        self.quality = self.pool.submit(work)
+
+    def record_quality(self) -> list[dict]:
+        return self.found.result() + (self.quality.result() if self.quality is not None else [])
 
     def close(self) -> None:
-        for future in (*self.compared.values(), self.found, self.twin_balances):
-            future.cancel()
+        for future in (*self.compared.values(), self.found, self.twin_balances, self.quality):
+            if future is not None:
+                future.cancel()
         self.pool.shutdown(wait=True)
         try:
             self.checker.scope.release()

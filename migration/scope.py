@@ -226,6 +226,10 @@ class Scope:
             self._cache["patient_keys"] = self.keep(self.patient_keys())
         return self._cache["patient_keys"]
 
+    def adopt_patient_keys(self, keys) -> None:
+        """Use the in-scope patient keys another connection found (an Arrow table of ``patient_id``)."""
+        self._cache["patient_keys"] = self.keep(ibis.memtable(keys))
+
     def patients(self) -> ir.Table:
         return self.legacy("patients").semi_join(self.patient_keys_kept(), "patient_id")
 
