@@ -83,18 +83,14 @@ class Scope:
         return self.rows(table, self.p.new)
 
     # ------------------------------------------------------------------ balances
-    def balances(self, source: str) -> ir.Table:
-        """claim_id, patient_id, payer_id, service_date_from, posted, balance at C (0 when not posted).
-
-        For the legacy source only the claims open at C (posted, balance > 0) are kept: nothing else
-        reads the others, and finding them takes one pass over charges, payments and adjustments.
-        """
-        name = f"balances:{source}"
-        if name not in self._cache:
-            expr = self._open_balances(source) if source == self.p.legacy else self._balances(source)
+    def open_balances(self) -> ir.Table:
+        """The legacy claims open at C (posted, balance > 0), every claim column with ``posted`` and
+        ``balance``; kept once. Nothing reads the closed ones, and finding the open ones takes one pass
+        over charges, payments and adjustments. The new side's balances: ``claim_balances``."""
+        if "open_balances" not in self._cache:
             with self.grouping_threads():
-                self._cache[name] = self.keep(expr)
-        return self._cache[name]
+                self._cache["open_balances"] = self.keep(self._open_balances(self.p.legacy))
+        return self._cache["open_balances"]
 
     @contextlib.contextmanager
     def grouping_threads(self, at_least: int = GROUPING_THREADS) -> Iterator[None]:
@@ -123,8 +119,8 @@ class Scope:
         self.con.raw_sql(f"SET threads = {int(threads)}")
 
     def _open_balances(self, source: str) -> ir.Table:
-        """The claims posted by C with a positive balance at C, with every claim column (same
-        balances as ``_balances``).
+        """The claims of ``source`` posted by C with a positive balance at C, with every claim column
+        (same balances as ``_balances``).
 
         Charges, payments and adjustments are stacked and summed per claim in one grouping (rather
         than two groupings joined to every claim); only the few open claims are joined back.
@@ -150,6 +146,8 @@ class Scope:
             return self.keep(self._balances(source, claims))
 
     def _balances(self, source: str, claims: ir.Table | None = None) -> ir.Table:
+        """claim_id, patient_id, payer_id, service_date_from, legacy_id, posted, balance at C (0 when not
+        posted) of every claim of ``source``, or of ``claims`` only."""
         c = self.p.cutover
         pay = self.rows("payments", source).filter(_.payment_date <= c)
         adj = self.rows("adjustments", source).filter((_.adjustment_date <= c) & (_.group_code != "PR"))
@@ -171,7 +169,7 @@ class Scope:
 
     def legacy_open_claims(self) -> ir.Table:
         """Legacy claims posted by C with a positive balance at C, with their legacy payer's class."""
-        bal = self.balances(self.p.legacy)
+        bal = self.open_balances()
         payers = self.legacy("payers").select(pid=_.payer_id, payer_class=_.payer_class)
         open_ = bal.filter(bal.posted & (bal.balance > 0))
         joined = open_.left_join(payers, open_.payer_id == payers.pid)
