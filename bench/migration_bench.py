@@ -131,7 +131,7 @@ def main() -> None:
         theirs_runs.append(seconds)
     ours, theirs = statistics.median(ours_runs), statistics.median(theirs_runs)
     print(json.dumps({"locations": args.locations, "ours_seconds": round(ours, 2),
-                      "datacompy_seconds": round(theirs, 2), "speedup": round(theirs / ours, 1),
+                      "datacompy_seconds": round(theirs, 2), "speedup": round(theirs / ours, 2),
                       "ours_runs": [round(x, 2) for x in ours_runs], "datacompy_runs": [round(x, 2) for x in theirs_runs],
                       "load_average": [round(x, 1) for x in os.getloadavg()],
                       "ours": ours_info, "datacompy": theirs_info}, indent=2, default=str))

@@ -33,7 +33,7 @@ import pandas as pd
 from ibis import _
 
 from migration import normalize as norm
-from migration.scope import GROUPING_THREADS, KEYS, SCOPE_TABLES, Params, Scope
+from migration.scope import GROUPING_THREADS, KEYS, SCOPE_TABLES, Params, Scope, on_or_after
 from warehouse.schema import TABLES
 
 BLOCKER_MISSING = {"patients", "claims", "authorizations"}
@@ -275,8 +275,8 @@ class Checker:
                                      "visits_used"))
         appts = self.scope.new("appointments")
         day = appts.scheduled_start.date()
-        visits = appts.filter((appts.status == "completed") & (day >= self.p.go_live)).select(
-            v_patient=appts.patient_id, v_day=day, v_discipline=appts.discipline)
+        completed = (appts.status == "completed") & on_or_after(appts.scheduled_start, self.p.go_live)
+        visits = appts.filter(completed).select(v_patient=appts.patient_id, v_day=day, v_discipline=appts.discipline)
         joined = pair.join(visits, [
             pair.n_patient_id == visits.v_patient,
             pair.n_start_date.isnull() | (visits.v_day >= pair.n_start_date),
@@ -401,13 +401,14 @@ def duplicate_patients(patients: ir.Table, system: str) -> list[dict]:
 
     Candidates are joined on the birth date and a cheap blocking key of the last name (lower case, all
     white space removed: equal normalized names always share it); the full normalization of last
-    names, first names and phone digits runs on the candidate pairs alone.
+    names, first names and phone digits runs on the candidate pairs alone, each pair once (the
+    database's own text order picks which of the two comes first; the finding names them in key order).
     """
     base = patients.select(k=patients.patient_id, bd=patients.birth_date, lb=norm.blocking_text(patients.last_name),
                            ln=patients.last_name, fn=patients.first_name, ph=patients.phone)
     base = base.filter(base.bd.notnull() & base.lb.notnull() & (base.lb != ""))
     other = base.select(k2="k", bd2="bd", lb2="lb", ln2="ln", fn2="fn", ph2="ph")
-    pairs = base.join(other, [base.bd == other.bd2, base.lb == other.lb2, base.k != other.k2])
+    pairs = base.join(other, [base.bd == other.bd2, base.lb == other.lb2, base.k < other.k2])
     ln, ln2 = norm.text(pairs.ln), norm.text(pairs.ln2)
     fn, fn2 = norm.text(pairs.fn), norm.text(pairs.fn2)
     ph, ph2 = norm.digits(pairs.ph), norm.digits(pairs.ph2)
@@ -415,8 +416,8 @@ def duplicate_patients(patients: ir.Table, system: str) -> list[dict]:
     rows = pairs.filter(same.fill_null(False)).select("k", "k2").to_pandas()
     out = []
     for a, b in zip(rows["k"], rows["k2"], strict=True):
-        if norm.key_less(a, b):
-            out.append(finding("duplicate_patient", "patients", system, f"{a}|{b}"))
+        first, second = (a, b) if norm.key_less(a, b) else (b, a)
+        out.append(finding("duplicate_patient", "patients", system, f"{first}|{second}"))
     return out
 
 
@@ -458,7 +459,7 @@ def outdated_coverages(scope: Scope, patients: ir.Table) -> list[dict]:
     """In-scope legacy patients seen since go-live - 90 days whose primary coverage looks out of date."""
     go_live = scope.p.go_live
     appts = scope.legacy("appointments")
-    recent = appts.filter(appts.scheduled_start.date() >= go_live - dt.timedelta(days=90)).select("patient_id")
+    recent = appts.filter(on_or_after(appts.scheduled_start, go_live - dt.timedelta(days=90))).select("patient_id")
     seen = patients.semi_join(recent, "patient_id").select(p_key="patient_id")
     latest = latest_primary_coverage(scope, seen.select(patient_id="p_key"))
     joined = seen.left_join(latest, seen.p_key == latest.c_patient)

@@ -81,7 +81,9 @@ def may_differ(legacy: ir.Value, new: ir.Value, kind: str) -> ir.BooleanValue:
         return ~legacy.lower().identical_to(new.lower())
     if kind == "phone":
         punctuation = "".join(PHONE_PUNCTUATION)  # deleted in one pass (no counterpart in the "to" text)
-        return ~legacy.translate(punctuation, "").identical_to(new.translate(punctuation, ""))
+        bare_new = new.translate(punctuation, "")
+        # Most often one side is stored as bare digits already: then one translation settles it.
+        return ~legacy.identical_to(bare_new) & ~legacy.translate(punctuation, "").identical_to(bare_new)
     return ibis.literal(True)
 
 
