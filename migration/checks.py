@@ -112,12 +112,18 @@ class Checker:
         out = []
         beside = self._beside.compared if self._beside is not None else {}
         # The tables compared on the other connection last, so their results are ready when asked for.
-        for table in sorted(SCOPE_TABLES, key=lambda t: t in beside):
+        tables = sorted(SCOPE_TABLES, key=lambda t: t in beside)
+        for table in tables:
+            self.compared(table)
+        counts = self.scope.counts([t for t in tables if t not in beside])
+        if beside:
+            counts.update(self._beside.counts.result())
+        for table in tables:
             missing, _mismatches, extra = self.compared(table)
             severity = "blocker" if table in BLOCKER_MISSING else "warning"
             out += [finding("missing_in_new", table, "legacy", k, severity=severity) for k in missing]
             out += [finding("extra_in_new", table, "new", k, new=lid) for k, lid in extra]
-            total = beside[table].result()[1] if table in beside else self.scope.count(table)
+            total = counts[table]
             self.table_counts[table] = {"in_scope": total, "matched": total - len(missing),
                                         "missing": len(missing), "extra": len(extra)}
         self.table_counts = {t: self.table_counts[t] for t in SCOPE_TABLES if t in self.table_counts}
@@ -163,7 +169,7 @@ class Checker:
         if table not in self._compared:
             beside = self._beside
             if beside is not None and table in beside.compared:
-                self._compared[table] = beside.compared[table].result()[0]
+                self._compared[table] = beside.compared[table].result()
             else:
                 self._compared[table] = self._compare(table)
         return self._compared[table]
@@ -185,21 +191,25 @@ class Checker:
             else:
                 raw_differs.append(~lv.identical_to(nv) & norm.may_differ(lv, nv, kind))
         kept = self.scope.keep(pair.filter(ibis.or_(*raw_differs)))
-        candidates = kept.filter(kept.l_key.notnull())
         flags = {}
         for col, kind in kinds.items():
-            lv, nv = candidates[f"l_{col}"], candidates[f"n_{col}"]
+            lv, nv = kept[f"l_{col}"], kept[f"n_{col}"]
             if kind.startswith("ref:"):
-                tv = candidates[f"t_{col}"]
+                tv = kept[f"t_{col}"]
                 flag = (lv.isnull() != nv.isnull()) | (lv.notnull() & nv.notnull() & (tv.isnull() | (lv != tv)))
             else:
                 flag = ~norm.normalized(lv, kind).identical_to(norm.normalized(nv, kind))
             if table == "appointments" and col == "status":
                 # The new system's own work since go-live explains later statuses.
-                flag = flag & (candidates.l_scheduled_start.date() < self.p.go_live)
-            flags[f"m_{col}"] = flag.fill_null(False)
+                flag = flag & (kept.l_scheduled_start.date() < self.p.go_live)
+            # Normalized only where both records are there (a record on one side is no mismatch).
+            flags[f"m_{col}"] = ibis.ifelse(kept.l_key.notnull() & kept.n_key.notnull(), flag.fill_null(False), False)
+        alone: list[tuple[str, str]] = []
         # Plain Python values straight from Arrow (no pandas frame for tens of thousands of rows).
-        for r in candidates.mutate(**flags).to_pyarrow().to_pylist():
+        for r in kept.mutate(**flags).to_pyarrow().to_pylist():
+            if r["l_key"] is None:
+                alone.append((r["n_key"], r["n_lid"]))
+                continue
             if r["n_key"] is None:
                 missing.append(r["l_key"])
                 continue
@@ -208,15 +218,23 @@ class Checker:
                     severity = "blocker" if (table, col) in norm.BLOCKER_FIELDS else "warning"
                     out.append(finding("field_mismatch", table, "legacy", r["l_key"], col, r[f"l_{col}"],
                                        r[f"n_{col}"], severity, TABLES[table].column(col).type))
-        return missing, out, self._extra(table, kept)
+        return missing, out, self._extra(table, alone)
 
-    def _extra(self, table: str, kept: ir.Table) -> list[tuple[str, str]]:
-        """New records whose legacy_id is no legacy record's key: the matches left alone by the outer
-        join whose legacy_id no legacy record has, and the other copies of those legacy_ids."""
+    def _extra(self, table: str, alone: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """New records whose legacy_id is no legacy record's key: of the matches the outer join left
+        alone (``alone``: key, legacy_id), those whose legacy_id no legacy record has, and the other
+        copies of those legacy_ids. Asks the database only when some match was left alone."""
+        if not alone:
+            return []
+        key = KEYS[table]
+        ids = sorted({lid for _key, lid in alone})
         legacy_all = self.scope.legacy(table)
-        alone = kept.filter(kept.l_key.isnull()).select("n_key", "n_lid")
-        absent = alone.anti_join(legacy_all, alone.n_lid == legacy_all[KEYS[table]]).to_pyarrow().to_pylist()
-        extra = [(r["n_key"], r["n_lid"]) for r in absent]
+        if len(ids) <= 1000:
+            known = legacy_all.filter(legacy_all[key].isin(ids))
+        else:
+            known = legacy_all.semi_join(ibis.memtable(pd.DataFrame({key: ids})), key)
+        present = set(known.select(key).to_pyarrow().column(0).to_pylist())
+        extra = [(k, lid) for k, lid in alone if lid not in present]
         absent_ids = {lid for _key, lid in extra}
         extra += [(k, lid) for k, lid in self._losers.get(table, []) if lid in absent_ids]
         return extra
@@ -357,9 +375,8 @@ class Beside:
             scope.set_threads(GROUPING_THREADS)
         self.checker = Checker(con, params)
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migration-check")
-        # per table: (the comparison, the count of in-scope legacy records)
-        self.compared = {t: self.pool.submit(lambda t=t: (self.checker.compared(t), self.checker.scope.count(t)))
-                         for t in self.TABLES}
+        self.compared = {t: self.pool.submit(self.checker.compared, t) for t in self.TABLES}
+        self.counts = self.pool.submit(self.checker.scope.counts, self.TABLES)  # in-scope legacy records
         self.found = self.pool.submit(lambda: self.checker.duplicates(params.legacy, "legacy")
                                       + self.checker.duplicates(params.new, "new"))
         self.twin_balances = self.pool.submit(lambda: self.checker.twin_balances().to_pyarrow())
@@ -384,7 +401,7 @@ class Beside:
         return self.found.result() + (self.quality.result() if self.quality is not None else [])
 
     def close(self) -> None:
-        for future in (*self.compared.values(), self.found, self.twin_balances, self.quality):
+        for future in (*self.compared.values(), self.counts, self.found, self.twin_balances, self.quality):
             if future is not None:
                 future.cancel()
         self.pool.shutdown(wait=True)

@@ -228,7 +228,14 @@ class Scope:
 
     def count(self, table: str) -> int:
         """How many legacy records of ``table`` are in scope."""
-        return int(self.in_scope(table).count().to_pyarrow().as_py())
+        return self.counts([table])[table]
+
+    def counts(self, tables) -> dict[str, int]:
+        """How many legacy records of each of ``tables`` are in scope, in one query."""
+        parts = [self.in_scope(t).aggregate(n=_.count()).mutate(table_name=ibis.literal(t)) for t in tables]
+        counted = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+        rows = counted.to_pyarrow().to_pylist()
+        return {r["table_name"]: int(r["n"]) for r in rows}
 
     def patient_keys_kept(self) -> ir.Table:
         if "patient_keys" not in self._cache:
