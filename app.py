@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from auth import audit
-from auth.roles import ROLE_LABELS, pages_for
+from auth.roles import PAGES, ROLE_LABELS, pages_for
 from jobs.setup import demo_is_built, ensure_ready_once, ready_in_process
 from ui import freshness, session
 
@@ -53,8 +53,12 @@ def _idle_watchdog() -> None:
 
 
 if user is None:
-    nav = st.navigation([st.Page("app_pages/login.py", title="Sign in", icon=":material/login:", default=True)],
-                       position="hidden")
+    # Every page's address answers with the sign-in form, so a bookmarked or shared link gets no "page not
+    # found", and after sign-in the same address opens the page it names (when the role may see it).
+    sign_in = [st.Page("app_pages/login.py", title="Sign in", icon=":material/login:", default=True)]
+    sign_in += [st.Page("app_pages/login.py", title="Sign in", icon=":material/login:", url_path=spec.key)
+                for spec in PAGES]
+    nav = st.navigation(sign_in, position="hidden")
 else:
     session.touch()
     sections: dict[str, list] = {}

@@ -59,7 +59,15 @@ def test_deep_links_signed_out_get_the_sign_in_form(page, demo_server):
         wait_idle(page)
         _assert_sign_in_form(page)
         expect(page.get_by_role("heading", name=spec.title, exact=True)).to_have_count(0)
+        expect(page.get_by_role("dialog")).to_have_count(0)  # no "Page not found" over the form
         assert_no_exception(page)
+
+
+def test_signing_in_on_a_deep_link_opens_that_page(page, demo_server):
+    sign_in(page, demo_server, DEMO_LOGINS["administrator"], path="audit_log")
+    assert_no_exception(page)
+    assert page.url.rstrip("/").endswith("/audit_log"), page.url
+    expect(page.get_by_role("heading", name="Audit log", exact=True)).to_be_visible()
 
 
 def test_deep_link_is_the_first_request_of_a_fresh_server(page, demo_dir):
