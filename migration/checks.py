@@ -80,6 +80,7 @@ class Checker:
         self._twin_balances: ir.Table | None = None
         self._beside: Beside | None = None
         self._auth_remaining: ir.Table | None = None
+        self._authorizations: tuple[list[dict], dict] | None = None
         self._losers: dict[str, list[tuple[str, str]]] = {}
         self._compared: dict[str, tuple[list[str], list[dict], list[tuple[str, str]]]] = {}
 
@@ -317,6 +318,18 @@ class Checker:
         return [finding("authorization_visits_mismatch", "authorizations", "legacy", r["l_key"], "visits_remaining",
                         int(r["l_rem"]), int(r["netted"]), "blocker") for r in rows.to_dict("records")]
 
+    def authorization_results(self) -> tuple[list[dict], dict]:
+        """(authorization_visits_mismatch findings, the visits receipt): worked out once, on the other
+        connection when there is one (``run`` asks before closing it; the receipts ask after)."""
+        if self._authorizations is None:
+            if self._beside is not None:
+                self._authorizations = self._beside.authorizations.result()
+            else:
+                from migration.receipts import authorization_visits
+
+                self._authorizations = (self.authorization_mismatches(), authorization_visits(self))
+        return self._authorizations
+
     # ------------------------------------------------------------------ record quality
     def duplicates(self, source: str, system: str) -> list[dict]:
         return duplicate_patients(self.scope.rows("patients", source), system)
@@ -337,7 +350,7 @@ class Checker:
             findings += self.field_mismatches()
             findings += self.ar_balance_mismatches()
             findings += self.run_off_twins()
-            findings += self.authorization_mismatches()
+            findings += self.authorization_results()[0]
             if self._beside is not None:
                 findings += self._beside.record_quality()
             else:
@@ -358,7 +371,8 @@ class Beside:
     """Work run in a thread on a second connection to the same DuckDB snapshot, while the main
     connection sums the legacy claim balances and compares the other tables: what needs nothing the
     main connection keeps (the comparison of the tables whose scope is a plain filter, the duplicate
-    patients of both systems, the balances of the new claims) and, once the main connection hands
+    patients of both systems, the balances of the new claims, the authorization visits check and its
+    receipt) and, once the main connection hands
     over the in-scope patient keys, the incomplete-record and outdated-coverage checks. Alone, the
     check left about a fifth of two cores idle (bench/RESULTS.md). Other backends run everything on
     one connection."""
@@ -380,6 +394,7 @@ class Beside:
         self.found = self.pool.submit(lambda: self.checker.duplicates(params.legacy, "legacy")
                                       + self.checker.duplicates(params.new, "new"))
         self.twin_balances = self.pool.submit(lambda: self.checker.twin_balances().to_pyarrow())
+        self.authorizations = self.pool.submit(self.checker.authorization_results)
         self.quality: Future | None = None
 
     @classmethod
@@ -401,7 +416,8 @@ class Beside:
         return self.found.result() + (self.quality.result() if self.quality is not None else [])
 
     def close(self) -> None:
-        for future in (*self.compared.values(), self.counts, self.found, self.twin_balances, self.quality):
+        for future in (*self.compared.values(), self.counts, self.found, self.twin_balances, self.authorizations,
+                       self.quality):
             if future is not None:
                 future.cancel()
         self.pool.shutdown(wait=True)

@@ -98,6 +98,6 @@ def receipts(checker, findings: list[dict]) -> dict:
         "tables": checker.table_counts,
         "open_ar": open_ar(checker),
         "run_off_ar": run_off_ar(checker),
-        "authorization_visits": authorization_visits(checker),
+        "authorization_visits": checker.authorization_results()[1],
         "findings": finding_counts(findings),
     }
