@@ -372,10 +372,9 @@ class Beside:
     connection sums the legacy claim balances and compares the other tables: what needs nothing the
     main connection keeps (the comparison of the tables whose scope is a plain filter, the duplicate
     patients of both systems, the balances of the new claims, the authorization visits check and its
-    receipt) and, once the main connection hands
-    over the in-scope patient keys, the incomplete-record and outdated-coverage checks. Alone, the
-    check left about a fifth of two cores idle (bench/RESULTS.md). Other backends run everything on
-    one connection."""
+    receipt) and, once the main connection hands over the in-scope patient keys, the incomplete-record
+    and outdated-coverage checks. Alone, the check left about a fifth of two cores idle
+    (bench/RESULTS.md). Other backends run everything on one connection."""
 
     TABLES = ("appointments", "authorizations", "locations", "providers", "payers")
 

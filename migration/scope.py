@@ -226,13 +226,11 @@ class Scope:
         by_auth = self.authorizations().select("patient_id")
         return by_visit.union(by_claim).union(by_auth).distinct()
 
-    def count(self, table: str) -> int:
-        """How many legacy records of ``table`` are in scope."""
-        return self.counts([table])[table]
-
     def counts(self, tables) -> dict[str, int]:
         """How many legacy records of each of ``tables`` are in scope, in one query."""
         parts = [self.in_scope(t).aggregate(n=_.count()).mutate(table_name=ibis.literal(t)) for t in tables]
+        if not parts:
+            return {}
         counted = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
         rows = counted.to_pyarrow().to_pylist()
         return {r["table_name"]: int(r["n"]) for r in rows}
