@@ -49,6 +49,16 @@ def finding(check: str, table: str, system: str, key: str | None, field: str | N
             "legacy": norm.raw(legacy, kind), "new": norm.raw(new, kind), "severity": severity}
 
 
+def among(table: ir.Table, column: str, values: list, keep: bool = True) -> ir.Table:
+    """The rows of ``table`` whose ``column`` is one of ``values`` (``keep=False``: is none of them): a
+    literal list for a few values, a join with an in-memory table for many."""
+    if len(values) <= 1000:
+        inside = table[column].isin(values)
+        return table.filter(inside if keep else ~inside)
+    others = ibis.memtable(pd.DataFrame({column: values}))
+    return table.semi_join(others, column) if keep else table.anti_join(others, column)
+
+
 def identity(f: dict) -> tuple:
     """What identifies a finding (MIGRATION_EXAMPLES.md): check, table, system, key, field."""
     return (f["check"], f["table"], f["system"], f["key"], f["field"])
@@ -99,11 +109,7 @@ class Checker:
             for lid, keys in copies.groupby("legacy_id")[key]:
                 best = norm.lowest_key(list(keys))
                 losers.extend((k, lid) for k in keys if k != best)
-            loser_keys = [k for k, _lid in losers]
-            if len(loser_keys) <= 1000:
-                named = named.filter(~named[key].isin(loser_keys))
-            else:
-                named = named.anti_join(ibis.memtable(pd.DataFrame({key: loser_keys})), key)
+            named = among(named, key, [k for k, _lid in losers], keep=False)
         self._matches[table] = named
         self._losers[table] = losers
         return named
@@ -229,11 +235,7 @@ class Checker:
             return []
         key = KEYS[table]
         ids = sorted({lid for _key, lid in alone})
-        legacy_all = self.scope.legacy(table)
-        if len(ids) <= 1000:
-            known = legacy_all.filter(legacy_all[key].isin(ids))
-        else:
-            known = legacy_all.semi_join(ibis.memtable(pd.DataFrame({key: ids})), key)
+        known = among(self.scope.legacy(table), key, ids)
         present = set(known.select(key).to_pyarrow().column(0).to_pylist())
         extra = [(k, lid) for k, lid in alone if lid not in present]
         absent_ids = {lid for _key, lid in extra}
@@ -363,8 +365,14 @@ class Checker:
 
     def record_quality(self) -> list[dict]:
         """Duplicate patients in both systems, incomplete records, outdated coverage."""
-        return (self.duplicates(self.p.legacy, "legacy") + self.duplicates(self.p.new, "new") + self.incomplete()
-                + self.outdated())
+        return self.duplicates_both() + self.patient_quality()
+
+    def duplicates_both(self) -> list[dict]:
+        return self.duplicates(self.p.legacy, "legacy") + self.duplicates(self.p.new, "new")
+
+    def patient_quality(self) -> list[dict]:
+        """Incomplete records and outdated coverage (they read the in-scope patients)."""
+        return self.incomplete() + self.outdated()
 
 
 class Beside:
@@ -390,8 +398,7 @@ class Beside:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="migration-check")
         self.compared = {t: self.pool.submit(self.checker.compared, t) for t in self.TABLES}
         self.counts = self.pool.submit(self.checker.scope.counts, self.TABLES)  # in-scope legacy records
-        self.found = self.pool.submit(lambda: self.checker.duplicates(params.legacy, "legacy")
-                                      + self.checker.duplicates(params.new, "new"))
+        self.found = self.pool.submit(self.checker.duplicates_both)
         self.twin_balances = self.pool.submit(lambda: self.checker.twin_balances().to_pyarrow())
         self.authorizations = self.pool.submit(self.checker.authorization_results)
         self.quality: Future | None = None
@@ -407,7 +414,7 @@ class Beside:
         """Queue the incomplete-record and outdated-coverage checks, given the in-scope patient keys."""
         def work() -> list[dict]:
             self.checker.scope.adopt_patient_keys(keys)
-            return self.checker.incomplete() + self.checker.outdated()
+            return self.checker.patient_quality()
 
         self.quality = self.pool.submit(work)
 

@@ -95,8 +95,8 @@ class Scope:
 
     # ------------------------------------------------------------------ balances
     def open_balances(self) -> ir.Table:
-        """The legacy claims open at C (posted, balance > 0), every claim column with ``posted`` and
-        ``balance``; kept once. Nothing reads the closed ones, and finding the open ones takes one pass
+        """The legacy claims open at C (posted, balance > 0), every claim column and ``balance``; kept
+        once. Nothing reads the closed ones, and finding the open ones takes one pass
         over charges, payments and adjustments. The new side's balances: ``claim_balances``."""
         if "open_balances" not in self._cache:
             with self.grouping_threads():
@@ -131,7 +131,7 @@ class Scope:
 
     def _open_balances(self, source: str) -> ir.Table:
         """The claims of ``source`` posted by C with a positive balance at C, with every claim column
-        (same balances as ``_balances``).
+        and their ``balance`` (the same rule as ``_balances``).
 
         Charges, payments and adjustments are stacked and summed per claim in one grouping (rather
         than two groupings joined to every claim); only the few open claims are joined back.
@@ -148,41 +148,34 @@ class Scope:
         open_ = sums.filter(sums.balance > 0)
         joined = posted.join(open_, posted.claim_id == open_.s_claim)
         # Every claim column is kept: the in-scope claims are read from here, not from the claims table.
-        return joined.select(*[joined[c] for c in claims.columns], posted=ibis.literal(True), balance=joined.balance)
+        return joined.select(*[joined[c] for c in claims.columns], balance=joined.balance)
 
     def claim_balances(self, source: str, claims: ir.Table) -> ir.Table:
-        """``balances`` of some claims of ``source`` only (e.g. the new claims matched to legacy ones),
-        kept once per call: only their payments and adjustments are summed."""
+        """claim_id, legacy_id and balance at C of some claims of ``source`` (e.g. the new claims matched
+        to legacy ones), kept once per call: only their payments and adjustments are summed."""
         with self.grouping_threads():
             return self.keep(self._balances(source, claims))
 
-    def _balances(self, source: str, claims: ir.Table | None = None) -> ir.Table:
-        """claim_id, patient_id, payer_id, service_date_from, legacy_id, posted, balance at C (0 when not
-        posted) of every claim of ``source``, or of ``claims`` only."""
+    def _balances(self, source: str, claims: ir.Table) -> ir.Table:
+        """claim_id, legacy_id and balance at C (0 when not posted by C) of ``claims`` of ``source``."""
         c = self.p.cutover
-        pay = self.rows("payments", source).filter(_.payment_date <= c)
-        adj = self.rows("adjustments", source).filter((_.adjustment_date <= c) & (_.group_code != "PR"))
-        if claims is None:
-            claims = self.rows("claims", source)
-        else:
-            ids = claims.select("claim_id")
-            pay, adj = pay.semi_join(ids, "claim_id"), adj.semi_join(ids, "claim_id")
+        ids = claims.select("claim_id")
+        pay = self.rows("payments", source).filter(_.payment_date <= c).semi_join(ids, "claim_id")
+        adj = (self.rows("adjustments", source).filter((_.adjustment_date <= c) & (_.group_code != "PR"))
+               .semi_join(ids, "claim_id"))
         paid = pay.group_by("claim_id").agg(paid=_.amount.sum())
         adjusted = adj.group_by("claim_id").agg(adjusted=_.amount.sum())
         joined = (claims.left_join(paid, claims.claim_id == paid.claim_id)
                   .left_join(adjusted, claims.claim_id == adjusted.claim_id))
-        posted = joined.created_at.date() <= c
+        posted = on_or_before(joined.created_at, c)
         balance = (joined.total_charge - joined.paid.fill_null(0) - joined.adjusted.fill_null(0))
-        return joined.select(
-            claim_id=joined.claim_id, patient_id=joined.patient_id, payer_id=joined.payer_id,
-            service_date_from=joined.service_date_from, legacy_id=joined.legacy_id, posted=posted,
-            balance=ibis.ifelse(posted, balance, ibis.literal(0).cast(balance.type())))
+        return joined.select(claim_id=joined.claim_id, legacy_id=joined.legacy_id,
+                             balance=ibis.ifelse(posted, balance, ibis.literal(0).cast(balance.type())))
 
     def legacy_open_claims(self) -> ir.Table:
         """Legacy claims posted by C with a positive balance at C, with their legacy payer's class."""
-        bal = self.open_balances()
+        open_ = self.open_balances()
         payers = self.legacy("payers").select(pid=_.payer_id, payer_class=_.payer_class)
-        open_ = bal.filter(bal.posted & (bal.balance > 0))
         joined = open_.left_join(payers, open_.payer_id == payers.pid)
         return joined.select(*[c for c in joined.columns if c != "pid"])
 
