@@ -37,6 +37,10 @@ TYPE_WORDS = {"int": "whole numbers", "decimal": "amounts of money", "date": "da
               "bool": "yes/no values", "str": "text"}
 
 
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -61,7 +65,7 @@ def cast_sql(column: Column, raw_type: pa.DataType, options: dict, ref: str) -> 
     kind = column.type
     if pa.types.is_null(raw_type):
         return f"CAST(NULL AS {SQL_TYPES[kind]})"
-    is_text = pa.types.is_string(raw_type) or pa.types.is_large_string(raw_type)
+    is_text = _is_text(raw_type)
     if kind == "str":
         return f"CAST({ref} AS VARCHAR)"
     if kind == "bool":
@@ -84,7 +88,7 @@ def _text_sql(convert, ref: str) -> str:
 
 
 def _convert_sql(kind: str, raw_type: pa.DataType, options: dict, value: str) -> str:
-    is_text = pa.types.is_string(raw_type) or pa.types.is_large_string(raw_type)
+    is_text = _is_text(raw_type)
     if kind == "int":
         if pa.types.is_floating(raw_type) or pa.types.is_decimal(raw_type):
             return f"CASE WHEN {value} = TRUNC({value}) THEN TRY_CAST({value} AS BIGINT) END"
@@ -128,7 +132,7 @@ def _bool_sql(raw_type: pa.DataType, ref: str) -> str:
 
 
 def _raw_present(raw_type: pa.DataType, ref: str) -> str:
-    if pa.types.is_string(raw_type) or pa.types.is_large_string(raw_type):
+    if _is_text(raw_type):
         return f"NULLIF(TRIM({ref}), '') IS NOT NULL"
     return f"{ref} IS NOT NULL"
 
@@ -265,7 +269,7 @@ def _may_not_fit(raw: pa.DataType, kind: str) -> bool:
 def _missing_count(column: pa.ChunkedArray) -> int:
     """Nulls, and for text blank values, without a query (most required columns have none)."""
     missing = column.null_count
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+    if _is_text(column.type):
         # blank: empty, or white space only (tested without building trimmed copies of every value)
         blank = pc.or_(pc.equal(pc.binary_length(column), 0), pc.utf8_is_space(column))
         missing += pc.sum(blank).as_py() or 0
